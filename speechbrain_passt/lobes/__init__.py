@@ -1,0 +1,1 @@
+"""PaSST lobes: the log-mel front-end, the encoder and its head."""

@@ -1,0 +1,485 @@
+"""The PaSST encoder and its classifier head.
+
+PaSST (Koutini et al., "Efficient Training of Audio Transformers with
+Patchout", Interspeech 2022, https://arxiv.org/abs/2110.05069) cuts a log-mel
+spectrogram into overlapping 16x16 patches, adds separate frequency and time
+positional encodings, prepends a classification (C) and a distillation (D)
+token and runs pre-norm transformer blocks (timm's ViT ``Block``, which uses
+torch's scaled dot-product attention). In training, Patchout drops whole time
+columns and frequency rows of the patch grid (structured) and/or single
+patches (unstructured); the clip embedding is the mean of the C and D token
+outputs. Parameter names equal the original checkpoints' names.
+
+In eval mode the encoder equals the original implementation to float
+tolerance. Deliberate differences from the original implementation:
+
+* Patchout is drawn per item (the original draws one set of kept rows,
+  columns and patches for the whole batch). Each item sees the same
+  distribution; the batch sees more variety. Kept patches keep their order.
+* In training, the crop of the time encoding for a short input starts at a
+  random offset drawn per item (the original draws one per batch).
+* An input longer than the time encoding is a ``ValueError`` (the original
+  crops it silently, or fails with a shape error in the hear21passt copy).
+* Optional relative ``lengths`` mask the patches of padded frames out of the
+  attention, so a padded item gives the same embedding as the item alone.
+* No prints and no warnings (the original prints shapes on the first call and
+  warns on every 1000-frame input).
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+from functools import partial
+
+import torch
+from timm.layers import trunc_normal_
+from timm.models.vision_transformer import Block
+
+
+class PatchEmbed(torch.nn.Module):
+    """Overlapping patch embedding: one strided convolution.
+
+    Arguments
+    ---------
+    patch_size : int
+        Side of the square patches.
+    fstride : int
+        Stride along frequency.
+    tstride : int
+        Stride along time.
+    in_channels : int
+        Number of input channels.
+    embed_dim : int
+        Output channels (token width).
+
+    Example
+    -------
+    >>> embed = PatchEmbed(16, 10, 10, 1, 32)
+    >>> embed(torch.rand(2, 1, 128, 100)).shape
+    torch.Size([2, 32, 12, 9])
+    """
+
+    def __init__(self, patch_size, fstride, tstride, in_channels, embed_dim):
+        super().__init__()
+        self.proj = torch.nn.Conv2d(
+            in_channels,
+            embed_dim,
+            kernel_size=patch_size,
+            stride=(fstride, tstride),
+        )
+
+    def forward(self, x):
+        """Embed patches.
+
+        Arguments
+        ---------
+        x : torch.Tensor
+            Spectrograms ``[batch, channels, n_mels, frames]``.
+
+        Returns
+        -------
+        torch.Tensor
+            Patch grid ``[batch, embed_dim, freq_patches, time_patches]``.
+        """
+        return self.proj(x)
+
+
+class PaSST(torch.nn.Module):
+    """The PaSST encoder: spectrogram to clip embedding.
+
+    Arguments
+    ---------
+    n_mels : int, optional (default: 128)
+        Number of mel bins of the input.
+    max_frames : int, optional (default: 998)
+        Frames the time encoding is sized for; it has
+        ``max_frames // tstride`` positions (99 for the released 10 s
+        models, which accept inputs up to 1000 frames).
+    patch_size : int, optional (default: 16)
+        Side of the square patches.
+    fstride : int, optional (default: 10)
+        Patch stride along frequency (16: no overlap, the paper's -N models).
+    tstride : int, optional (default: 10)
+        Patch stride along time.
+    in_channels : int, optional (default: 1)
+        Input channels.
+    embed_dim : int, optional (default: 768)
+        Token width.
+    depth : int, optional (default: 12)
+        Number of transformer blocks.
+    num_heads : int, optional (default: 12)
+        Attention heads per block.
+    mlp_ratio : float, optional (default: 4.0)
+        Hidden width of the MLP relative to ``embed_dim``.
+    qkv_bias : bool, optional (default: True)
+        Bias in the query/key/value projection.
+    drop_rate : float, optional (default: 0.0)
+        Dropout after the positional encodings, in the MLP and after the
+        attention projection.
+    attn_drop_rate : float, optional (default: 0.0)
+        Dropout on the attention weights.
+    drop_path_rate : float, optional (default: 0.0)
+        Stochastic depth, rising linearly from 0 to this over the blocks.
+    s_patchout_t : int, optional (default: 0)
+        Structured Patchout: time columns of the patch grid dropped per item
+        in training.
+    s_patchout_f : int, optional (default: 0)
+        Structured Patchout: frequency rows dropped per item in training.
+    u_patchout : int, optional (default: 0)
+        Unstructured Patchout: patches dropped per item in training, after
+        the structured Patchout.
+
+    Example
+    -------
+    >>> encoder = PaSST(embed_dim=64, depth=2, num_heads=4, s_patchout_t=3)
+    >>> x = torch.rand(2, 300, 128)
+    >>> encoder(x).shape
+    torch.Size([2, 1, 64])
+    >>> encoder.grid_size
+    (12, 99)
+    """
+
+    def __init__(
+        self,
+        n_mels=128,
+        max_frames=998,
+        patch_size=16,
+        fstride=10,
+        tstride=10,
+        in_channels=1,
+        embed_dim=768,
+        depth=12,
+        num_heads=12,
+        mlp_ratio=4.0,
+        qkv_bias=True,
+        drop_rate=0.0,
+        attn_drop_rate=0.0,
+        drop_path_rate=0.0,
+        s_patchout_t=0,
+        s_patchout_f=0,
+        u_patchout=0,
+    ):
+        super().__init__()
+        for name, value in (
+            ("s_patchout_t", s_patchout_t),
+            ("s_patchout_f", s_patchout_f),
+            ("u_patchout", u_patchout),
+        ):
+            if value < 0:
+                raise ValueError(f"{name} must be >= 0, got {value}")
+        if (n_mels - patch_size) // fstride + 1 != n_mels // fstride:
+            # The original sizes the frequency encoding n_mels // fstride.
+            raise ValueError(
+                f"n_mels={n_mels} with fstride={fstride} gives "
+                f"{(n_mels - patch_size) // fstride + 1} frequency patches "
+                f"but a frequency encoding of {n_mels // fstride}"
+            )
+        if max_frames < patch_size:
+            raise ValueError(
+                f"max_frames={max_frames} is shorter than one patch "
+                f"({patch_size} frames)"
+            )
+        self.n_mels = n_mels
+        self.max_frames = max_frames
+        self.patch_size = patch_size
+        self.fstride = fstride
+        self.tstride = tstride
+        self.embed_dim = embed_dim
+        self.s_patchout_t = s_patchout_t
+        self.s_patchout_f = s_patchout_f
+        self.u_patchout = u_patchout
+        self.grid_size = (n_mels // fstride, max_frames // tstride)
+        n_freq, n_time = self.grid_size
+
+        # Registration order follows the original checkpoints.
+        self.cls_token = torch.nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.dist_token = torch.nn.Parameter(torch.zeros(1, 1, embed_dim))
+        self.new_pos_embed = torch.nn.Parameter(torch.zeros(1, 2, embed_dim))
+        self.freq_new_pos_embed = torch.nn.Parameter(
+            torch.zeros(1, embed_dim, n_freq, 1)
+        )
+        self.time_new_pos_embed = torch.nn.Parameter(
+            torch.zeros(1, embed_dim, 1, n_time)
+        )
+        self.patch_embed = PatchEmbed(
+            patch_size, fstride, tstride, in_channels, embed_dim
+        )
+        self.pos_drop = torch.nn.Dropout(drop_rate)
+        drop_paths = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.blocks = torch.nn.Sequential(
+            *(
+                Block(
+                    dim=embed_dim,
+                    num_heads=num_heads,
+                    mlp_ratio=mlp_ratio,
+                    qkv_bias=qkv_bias,
+                    proj_drop=drop_rate,
+                    attn_drop=attn_drop_rate,
+                    drop_path=drop_path,
+                    norm_layer=partial(torch.nn.LayerNorm, eps=1e-6),
+                    act_layer=torch.nn.GELU,
+                )
+                for drop_path in drop_paths
+            )
+        )
+        self.norm = torch.nn.LayerNorm(embed_dim, eps=1e-6)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Initialise as the original: truncated normal (std 0.02) for the
+        tokens, positional encodings and Linear weights, zero biases, unit
+        LayerNorms; the patch convolution keeps PyTorch's default."""
+        for param in (
+            self.cls_token,
+            self.dist_token,
+            self.new_pos_embed,
+            self.freq_new_pos_embed,
+            self.time_new_pos_embed,
+        ):
+            trunc_normal_(param, std=0.02)
+        for module in self.blocks.modules():
+            _init_vit_layer(module)
+        _init_vit_layer(self.norm)
+
+    @property
+    def num_time_positions(self):
+        """Number of time positions of the time encoding."""
+        return self.time_new_pos_embed.shape[-1]
+
+    def max_input_frames(self):
+        """Longest input, in frames, whose patches fit the time encoding.
+
+        Returns
+        -------
+        int
+            ``(time positions - 1) * tstride + patch_size + tstride - 1``.
+
+        Example
+        -------
+        >>> PaSST(embed_dim=32, depth=1, num_heads=2).max_input_frames()
+        1005
+        """
+        last_start = (self.num_time_positions - 1) * self.tstride
+        return last_start + self.patch_size + self.tstride - 1
+
+    def forward(self, x, lengths=None):
+        """Encode spectrograms into clip embeddings.
+
+        Arguments
+        ---------
+        x : torch.Tensor
+            Log-mel spectrograms ``[batch, frames, n_mels]``.
+        lengths : torch.Tensor, optional
+            Relative lengths ``[batch]`` in (0, 1]; patches that cover padded
+            frames are left out of the attention.
+
+        Returns
+        -------
+        torch.Tensor
+            Clip embeddings ``[batch, 1, embed_dim]``: the mean of the C and D
+            token outputs.
+        """
+        tokens, _ = self.encode_tokens(x, lengths)
+        return tokens[:, :2].mean(dim=1, keepdim=True)
+
+    def encode_tokens(self, x, lengths=None):
+        """Run the encoder and return every output token.
+
+        Arguments
+        ---------
+        x : torch.Tensor
+            Log-mel spectrograms ``[batch, frames, n_mels]``.
+        lengths : torch.Tensor, optional
+            Relative lengths ``[batch]`` in (0, 1].
+
+        Returns
+        -------
+        tokens : torch.Tensor
+            ``[batch, 2 + patches, embed_dim]`` after the final norm: C, D,
+            then the kept patches in frequency-major order.
+        positions : torch.Tensor
+            ``[batch, patches]`` index ``f * time_patches + t`` of each patch
+            token in the (frequency, time) patch grid.
+
+        Example
+        -------
+        >>> encoder = PaSST(embed_dim=32, depth=1, num_heads=2).eval()
+        >>> tokens, positions = encoder.encode_tokens(torch.rand(1, 100, 128))
+        >>> tokens.shape, positions.shape
+        (torch.Size([1, 110, 32]), torch.Size([1, 108]))
+        """
+        batch, frames = self._check_input(x)
+        grid = self.patch_embed(x.transpose(1, 2).unsqueeze(1))
+        n_freq, n_time = grid.shape[2], grid.shape[3]
+        grid = grid + self._time_encoding(batch, n_time)
+        grid = grid + self.freq_new_pos_embed
+        patches = grid.flatten(2).transpose(1, 2)  # [batch, F * T, embed_dim]
+
+        positions = self._kept_positions(batch, n_freq, n_time, x.device)
+        if positions is None:
+            positions = torch.arange(n_freq * n_time, device=x.device)
+            positions = positions.expand(batch, -1)
+        else:
+            index = positions.unsqueeze(-1).expand(-1, -1, patches.shape[-1])
+            patches = torch.gather(patches, 1, index)
+
+        attn_mask = None
+        if lengths is not None:
+            attn_mask = self._padding_mask(lengths, frames, positions, n_time)
+
+        cls = self.cls_token + self.new_pos_embed[:, :1]
+        dist = self.dist_token + self.new_pos_embed[:, 1:]
+        tokens = torch.cat(
+            (cls.expand(batch, -1, -1), dist.expand(batch, -1, -1), patches),
+            dim=1,
+        )
+        tokens = self.pos_drop(tokens)
+        for block in self.blocks:
+            tokens = block(tokens, attn_mask=attn_mask)
+        return self.norm(tokens), positions
+
+    def _check_input(self, x):
+        if x.dim() != 3:
+            raise ValueError(
+                "PaSST expects spectrograms [batch, frames, n_mels], got "
+                f"shape {tuple(x.shape)}"
+            )
+        batch, frames, n_mels = x.shape
+        if n_mels != self.n_mels:
+            raise ValueError(
+                f"PaSST was built for n_mels={self.n_mels}, got input with "
+                f"{n_mels} mel bins"
+            )
+        if frames < self.patch_size:
+            raise ValueError(
+                f"input has {frames} frames; PaSST needs at least one patch "
+                f"({self.patch_size} frames)"
+            )
+        if frames > self.max_input_frames():
+            n_time = (frames - self.patch_size) // self.tstride + 1
+            raise ValueError(
+                f"input has {frames} frames ({n_time} time patches) but the "
+                f"time encoding has {self.num_time_positions} positions (at "
+                f"most {self.max_input_frames()} frames); cut the input into "
+                "windows or use a model with a longer time encoding"
+            )
+        return batch, frames
+
+    def _time_encoding(self, batch, n_time):
+        """The time encoding cropped to ``n_time`` columns."""
+        available = self.num_time_positions - n_time
+        if not self.training or available == 0:
+            return self.time_new_pos_embed[..., :n_time]
+        device = self.time_new_pos_embed.device
+        offsets = torch.randint(available + 1, (batch, 1), device=device)
+        columns = offsets + torch.arange(n_time, device=device)
+        table = self.time_new_pos_embed[0, :, 0]  # [embed_dim, positions]
+        return table[:, columns].permute(1, 0, 2).unsqueeze(2)
+
+    def _kept_positions(self, batch, n_freq, n_time, device):
+        """Grid indices of the patches kept by Patchout, or None for all."""
+        drop_t = self.s_patchout_t if self.training else 0
+        drop_f = self.s_patchout_f if self.training else 0
+        drop_u = self.u_patchout if self.training else 0
+        if drop_t == 0 and drop_f == 0 and drop_u == 0:
+            return None
+        for name, drop, total in (
+            ("s_patchout_t", drop_t, n_time),
+            ("s_patchout_f", drop_f, n_freq),
+        ):
+            if drop >= total:
+                raise ValueError(
+                    f"{name}={drop} would drop every one of the {total} "
+                    "rows/columns of this input's patch grid"
+                )
+        times = _random_sorted_subset(batch, n_time, n_time - drop_t, device)
+        freqs = _random_sorted_subset(batch, n_freq, n_freq - drop_f, device)
+        positions = (freqs.unsqueeze(2) * n_time + times.unsqueeze(1)).flatten(
+            1
+        )
+        if drop_u > 0:
+            count = positions.shape[1]
+            if drop_u >= count:
+                raise ValueError(
+                    f"u_patchout={drop_u} would drop every one of the {count} "
+                    "patches left after structured Patchout"
+                )
+            keep = _random_sorted_subset(batch, count, count - drop_u, device)
+            positions = torch.gather(positions, 1, keep)
+        return positions
+
+    def _padding_mask(self, lengths, frames, positions, n_time):
+        """Attention mask [batch, 1, 1, tokens]: False for padded patches."""
+        valid_frames = torch.round(lengths.float() * frames).long()
+        valid_cols = (valid_frames - self.patch_size) // self.tstride + 1
+        valid_cols = valid_cols.clamp(min=1).to(positions.device)
+        if bool((valid_cols >= n_time).all()):
+            return None
+        valid = (positions % n_time) < valid_cols.unsqueeze(1)
+        tokens = torch.cat((valid.new_ones(valid.shape[0], 2), valid), dim=1)
+        return tokens[:, None, None, :]
+
+
+class PaSSTHead(torch.nn.Module):
+    """Classifier head of PaSST: LayerNorm (eps 1e-5) then Linear.
+
+    Arguments
+    ---------
+    embed_dim : int, optional (default: 768)
+        Width of the clip embedding.
+    num_classes : int, optional (default: 527)
+        Number of output classes.
+
+    Example
+    -------
+    >>> head = PaSSTHead(64, 10)
+    >>> head(torch.rand(2, 1, 64)).shape
+    torch.Size([2, 1, 10])
+    """
+
+    def __init__(self, embed_dim=768, num_classes=527):
+        super().__init__()
+        self.norm = torch.nn.LayerNorm(embed_dim, eps=1e-5)
+        self.linear = torch.nn.Linear(embed_dim, num_classes)
+        self.reset_classifier()
+
+    @property
+    def num_classes(self):
+        """Number of output classes."""
+        return self.linear.out_features
+
+    def reset_classifier(self):
+        """Re-initialise the Linear layer as the original (truncated normal,
+        std 0.02, zero bias); the LayerNorm is kept."""
+        _init_vit_layer(self.linear)
+
+    def forward(self, x):
+        """Map clip embeddings to logits.
+
+        Arguments
+        ---------
+        x : torch.Tensor
+            Clip embeddings ``[batch, 1, embed_dim]``.
+
+        Returns
+        -------
+        torch.Tensor
+            Logits ``[batch, 1, num_classes]``.
+        """
+        return self.linear(self.norm(x))
+
+
+def _init_vit_layer(module):
+    if isinstance(module, torch.nn.Linear):
+        trunc_normal_(module.weight, std=0.02)
+        if module.bias is not None:
+            torch.nn.init.zeros_(module.bias)
+    elif isinstance(module, torch.nn.LayerNorm):
+        torch.nn.init.ones_(module.weight)
+        torch.nn.init.zeros_(module.bias)
+
+
+def _random_sorted_subset(batch, total, keep, device):
+    """Per item, ``keep`` distinct sorted indices drawn from ``range(total)``."""
+    scores = torch.rand(batch, total, device=device)
+    return scores.argsort(dim=1)[:, :keep].sort(dim=1).values
