@@ -272,6 +272,69 @@ def _require(state_dict, keys):
     missing = [key for key in keys if key not in state_dict]
     if missing:
         raise CheckpointMismatchError(
-            f"not a PaSST checkpoint in the original layout: missing "
-            f"{missing}"
+            f"not a PaSST checkpoint in the original layout: missing {missing}"
         )
+
+
+def load_pretrained_weights(encoder, head, source):
+    """Initialise an existing encoder and head from pretrained weights.
+
+    The encoder must match the checkpoint exactly (strict). The head's
+    LayerNorm is always loaded; its Linear only when the number of classes
+    matches, otherwise it is re-initialised, as the original fine-tuning does.
+
+    Arguments
+    ---------
+    encoder : PaSST
+        Encoder to load into.
+    head : PaSSTHead or None
+        Head to load into (skipped when None).
+    source : str, os.PathLike or dict
+        A SpeechBrain pretrained folder (``embedding_model.ckpt`` and
+        ``classifier.ckpt``), a checkpoint file or a state dict in the
+        original layout.
+
+    Returns
+    -------
+    bool
+        Whether the head's Linear was loaded (False: re-initialised).
+
+    Example
+    -------
+    >>> encoder = PaSST(
+    ...     fstride=16, tstride=16, embed_dim=96, depth=3, num_heads=4
+    ... )
+    >>> head = PaSSTHead(96, 5)
+    >>> load_pretrained_weights(encoder, head, "tests/golden/small_s16.pt")
+    False
+    """
+    if not isinstance(source, dict) and os.path.isdir(os.fspath(source)):
+        folder = os.fspath(source)
+        encoder_state = read_state_dict(
+            os.path.join(folder, "embedding_model.ckpt")
+        )
+        head_path = os.path.join(folder, "classifier.ckpt")
+        head_state = read_state_dict(head_path) if head is not None else {}
+    else:
+        encoder_state, head_state = split_state_dict(read_state_dict(source))
+    load_strict(encoder, encoder_state, "encoder")
+    if head is None:
+        return False
+    norm_state = {
+        key[len("norm.") :]: value
+        for key, value in head_state.items()
+        if key.startswith("norm.")
+    }
+    load_strict(head.norm, norm_state, "head LayerNorm")
+    linear_state = {
+        key[len("linear.") :]: value
+        for key, value in head_state.items()
+        if key.startswith("linear.")
+    }
+    if linear_state.get("weight") is not None and (
+        linear_state["weight"].shape == head.linear.weight.shape
+    ):
+        load_strict(head.linear, linear_state, "head Linear")
+        return True
+    head.reset_classifier()
+    return False

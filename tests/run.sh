@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ruff check .
 ruff format --check .
-yamllint --strict -c .yamllint.yaml hparams recipes speechbrain_passt .yamllint.yaml
+yamllint --no-warnings -c .yamllint.yaml .
 python -m pytest -q "$@"
