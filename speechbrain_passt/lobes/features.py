@@ -208,9 +208,14 @@ class PaSSTFbank(torch.nn.Module):
                 f"PaSSTFbank expects waveforms [batch, samples], got shape "
                 f"{tuple(wavs.shape)}"
             )
-        if wavs.shape[1] < 2:
+        # The centred STFT reflects n_fft // 2 samples of the pre-emphasised
+        # signal (one sample shorter) at each end.
+        min_samples = self.n_fft // 2 + 2
+        if wavs.shape[1] < min_samples:
             raise ValueError(
-                f"PaSSTFbank needs at least 2 samples, got {wavs.shape[1]}"
+                f"PaSSTFbank needs at least {min_samples} samples "
+                f"({min_samples / self.sample_rate * 1000:.0f} ms), got "
+                f"{wavs.shape[1]}; pad short clips first"
             )
         emphasised = wavs[:, 1:] - self.preemphasis * wavs[:, :-1]
         spec = torch.stft(

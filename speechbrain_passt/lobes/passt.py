@@ -205,7 +205,9 @@ class PaSST(torch.nn.Module):
             patch_size, fstride, tstride, in_channels, embed_dim
         )
         self.pos_drop = torch.nn.Dropout(drop_rate)
-        drop_paths = torch.linspace(0, drop_path_rate, depth).tolist()
+        drop_paths = [
+            drop_path_rate * i / max(depth - 1, 1) for i in range(depth)
+        ]
         self.blocks = torch.nn.Sequential(
             *(
                 Block(
