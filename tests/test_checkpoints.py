@@ -526,9 +526,7 @@ def test_export_rejects_inconsistent_inputs(tmp_path):
 
 
 def test_shipped_audioset_labels_match_the_reference_csv():
-    reference = (
-        REPO.parent.parent / "shared/data/audioset/class_labels_indices.csv"
-    )
+    reference = REPO.parent / "shared/data/audioset/class_labels_indices.csv"
     labels = audioset_labels()
     assert len(labels) == 527 and labels[0] == "Speech"
     assert labels[1] == "Male speech, man speaking"
