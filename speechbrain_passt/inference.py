@@ -78,11 +78,15 @@ class Timeline:
         duration).
     scores : torch.Tensor
         ``[windows, classes]`` sigmoid or softmax scores of each window.
+    logits : torch.Tensor
+        ``[windows, classes]`` logits of each window (their mean gives the
+        clip's logits).
     """
 
     starts: torch.Tensor
     ends: torch.Tensor
     scores: torch.Tensor
+    logits: torch.Tensor
 
 
 @dataclasses.dataclass
@@ -549,7 +553,10 @@ class PaSSTClassifier(Pretrained):
                     logits=logits,
                     duration=clip.duration,
                     timeline=Timeline(
-                        clip.starts, clip.ends, self._activate(clip.logits)
+                        starts=clip.starts,
+                        ends=clip.ends,
+                        scores=self._activate(clip.logits),
+                        logits=clip.logits,
                     ),
                 )
             )
