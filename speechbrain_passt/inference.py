@@ -81,6 +81,17 @@ class Timeline:
     logits : torch.Tensor
         ``[windows, classes]`` logits of each window (their mean gives the
         clip's logits).
+
+    Example
+    -------
+    >>> timeline = Timeline(
+    ...     torch.tensor([0.0]),
+    ...     torch.tensor([1.0]),
+    ...     torch.ones(1, 2),
+    ...     torch.ones(1, 2),
+    ... )
+    >>> timeline.scores.shape
+    torch.Size([1, 2])
     """
 
     starts: torch.Tensor
@@ -110,6 +121,19 @@ class TaggingResult:
         Clip duration in seconds.
     timeline : Timeline
         Per-window scores (one window for clips that fit the model).
+
+    Example
+    -------
+    >>> tagger = PaSSTClassifier.from_modules(
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+    ...     PaSSTHead(32, 3),
+    ...     ["dog", "cat", "rain"],
+    ... )
+    >>> result = tagger.classify_batch(torch.randn(1, 80000), top_k=2)[0]
+    >>> result.labels == [tagger.labels[i] for i in result.indices]
+    True
+    >>> result.timeline.starts.tolist()  # 2.5 s in windows of 2.15 s
+    [0.0, 0.35]
     """
 
     labels: list
@@ -138,6 +162,18 @@ class TaggingResult:
         dict
             ``{"duration", "tags": [{"label", "score"}], ["timeline":
             [{"start", "end", "tags"}]]}``.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> result = tagger.classify_batch(torch.randn(1, 32000), top_k=1)[0]
+        >>> summary = result.to_dict(tagger.labels, timeline=True)
+        >>> summary["duration"], len(summary["tags"]), len(summary["timeline"])
+        (1.0, 1, 1)
         """
         out = {
             "duration": round(self.duration, 4),
@@ -174,6 +210,14 @@ class FrameEmbeddings:
         ``[batch, frames]`` centre time of each embedding, in seconds.
     lengths : torch.Tensor
         ``[batch]`` relative lengths (valid frames / ``frames``).
+
+    Example
+    -------
+    >>> frames = FrameEmbeddings(
+    ...     torch.zeros(1, 3, 8), torch.zeros(1, 3), torch.ones(1)
+    ... )
+    >>> frames.embeddings.shape
+    torch.Size([1, 3, 8])
     """
 
     embeddings: torch.Tensor
@@ -300,6 +344,12 @@ class PaSSTClassifier(Pretrained):
         -------
         PaSSTClassifier
             The loaded tagger, in eval mode with frozen parameters.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_hparams(  # doctest: +SKIP
+        ...     "pretrained/passt_s", run_opts={"device": "cpu"}
+        ... )
         """
         overrides = dict(overrides or {})
         folder = _local_folder(source)
@@ -511,6 +561,16 @@ class PaSSTClassifier(Pretrained):
         -------
         torch.Tensor
             ``[batch, 1, classes]`` logits.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> tagger(torch.randn(2, 16000), torch.tensor([1.0, 0.5])).shape
+        torch.Size([2, 1, 3])
         """
         clips = self._run(wavs, wav_lens, hop, frames=False)
         return torch.stack([c.logits.mean(0, keepdim=True) for c in clips])
@@ -534,6 +594,17 @@ class PaSSTClassifier(Pretrained):
         -------
         list of TaggingResult
             One per clip.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> results = tagger.classify_batch(torch.randn(2, 32000), top_k=2)
+        >>> len(results), len(results[0].labels), results[1].all_scores.shape
+        (2, 2, torch.Size([3]))
         """
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
@@ -578,6 +649,19 @@ class PaSSTClassifier(Pretrained):
         -------
         TaggingResult
             Top-k labels and scores, all scores, and the timeline.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> path = str(getfixture("tmpdir") / "clip.flac")
+        >>> audio_io.save(path, 0.1 * torch.randn(1, 44100), 44100)
+        >>> result = tagger.classify_file(path, top_k=1)
+        >>> len(result.labels), result.duration
+        (1, 1.0)
         """
         wav = self.load_audio(path)
         return self.classify_batch(wav.unsqueeze(0), top_k=top_k, hop=hop)[0]
@@ -599,6 +683,16 @@ class PaSSTClassifier(Pretrained):
         -------
         torch.Tensor
             ``[batch, 1, embed_dim]``.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> tagger.encode_batch(torch.randn(2, 100000)).shape
+        torch.Size([2, 1, 32])
         """
         clips = self._run(wavs, wav_lens, hop, frames=False)
         return torch.stack([c.embeddings.mean(0, keepdim=True) for c in clips])
@@ -668,6 +762,20 @@ class PaSSTClassifier(Pretrained):
         -------
         torch.Tensor or FrameEmbeddings
             ``[1, 1, embed_dim]``, or frame embeddings for a batch of one.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> path = str(getfixture("tmpdir") / "clip.wav")
+        >>> audio_io.save(path, 0.1 * torch.randn(1, 16000), 16000)
+        >>> tagger.encode_file(path).shape
+        torch.Size([1, 1, 32])
+        >>> tagger.encode_file(path, frame_level=True).embeddings.shape
+        torch.Size([1, 9, 32])
         """
         wav = self.load_audio(path).unsqueeze(0)
         if frame_level:
@@ -729,6 +837,16 @@ class PaSSTClassifier(Pretrained):
         -------
         bool
             True if every clip keeps its top-k label set.
+
+        Example
+        -------
+        >>> tagger = PaSSTClassifier.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "rain"],
+        ... )
+        >>> tagger.quantization_keeps_top_k(torch.randn(2, 32000), top_k=3)
+        True
         """
         if self.quantized:
             raise RuntimeError("call this on the fp32 model, before quantize()")

@@ -104,6 +104,22 @@ def format_text(path, result, label_names, top_k, timeline=False):
     -------
     str
         Lines ``score  label``, then ``start-end s  label score, ...``.
+
+    Example
+    -------
+    >>> import torch
+    >>> from speechbrain_passt import PaSST, PaSSTHead
+    >>> head = PaSSTHead(32, 1)
+    >>> _ = torch.nn.init.zeros_(head.linear.weight)  # every score 0.5
+    >>> tagger = PaSSTClassifier.from_modules(
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2), head, ["dog"]
+    ... )
+    >>> result = tagger.classify_batch(torch.zeros(1, 32000))[0]
+    >>> print(format_text("dog.wav", result, ["dog"], 1, timeline=True))
+    dog.wav (1.00 s)
+      0.5000  dog
+      timeline:
+           0.00-1.00 s  dog 0.500
     """
     summary = result.to_dict(label_names, top_k=top_k, timeline=timeline)
     lines = [f"{path} ({summary['duration']:.2f} s)"]
@@ -135,6 +151,11 @@ def main(argv=None):
     int
         0 if every file was tagged, 1 if any failed, 2 if the model could
         not be loaded.
+
+    Example
+    -------
+    >>> main(["dog.wav", "--model", "./no/such/model"])
+    2
     """
     parser = build_parser()
     args = parser.parse_args(argv)
