@@ -347,9 +347,19 @@ class PaSSTClassifier(Pretrained):
 
         Example
         -------
-        >>> tagger = PaSSTClassifier.from_hparams(  # doctest: +SKIP
-        ...     "pretrained/passt_s", run_opts={"device": "cpu"}
+        >>> from speechbrain_passt import PaSST, PaSSTHead
+        >>> from speechbrain_passt.checkpoints import export_pretrained_folder
+        >>> folder = export_pretrained_folder(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "bird"],
+        ...     getfixture("tmpdir") / "tiny",
         ... )
+        >>> tagger = PaSSTClassifier.from_hparams(
+        ...     str(folder), run_opts={"device": "cpu"}
+        ... )
+        >>> tagger.classify_batch(torch.randn(1, 32000))[0].labels
+        [...]
         """
         overrides = dict(overrides or {})
         folder = _local_folder(source)

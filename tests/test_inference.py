@@ -13,10 +13,12 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from pretrained_folder import write_pretrained_folder
 
 from speechbrain_passt import PaSST, PaSSTHead
-from speechbrain_passt.checkpoints import CheckpointMismatchError
+from speechbrain_passt.checkpoints import (
+    CheckpointMismatchError,
+    export_pretrained_folder,
+)
 from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
 
 RATE = 32000
@@ -37,7 +39,7 @@ def make_modules(seed=0):
 def tiny_pretrained_folder(tmp_path_factory):
     encoder, head = make_modules()
     out = tmp_path_factory.mktemp("model") / "tiny_passt"
-    return write_pretrained_folder(encoder, head, LABELS, out)
+    return export_pretrained_folder(encoder, head, LABELS, out)
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +120,24 @@ def test_mismatched_checkpoint(tiny_pretrained_folder, tmp_path):
         PaSSTClassifier.from_hparams(broken, run_opts=CPU)
 
 
-def test_label_count_mismatch(tiny_pretrained_folder, tmp_path):
+def test_missing_or_mismatched_labels(tiny_pretrained_folder, tmp_path):
     broken = tmp_path / "labels"
     shutil.copytree(tiny_pretrained_folder, broken)
     (broken / "label_encoder.txt").unlink()
-    with pytest.raises(ValueError, match="0 labels but the head has 10"):
+    with pytest.raises(FileNotFoundError, match="label_encoder.txt"):
         PaSSTClassifier.from_hparams(broken, run_opts=CPU)
+    # A label file of the wrong size is caught too.
+    shutil.copytree(tiny_pretrained_folder, tmp_path / "few")
+    short = tmp_path / "short"
+    export_pretrained_folder(
+        PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+        PaSSTHead(32, 3),
+        ["a", "b", "c"],
+        short,
+    )
+    shutil.copy(short / "label_encoder.txt", tmp_path / "few")
+    with pytest.raises(ValueError, match="3 labels but the head has 10"):
+        PaSSTClassifier.from_hparams(tmp_path / "few", run_opts=CPU)
 
 
 def test_single_label_softmax(tiny_pretrained_folder):

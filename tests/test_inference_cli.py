@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import soundfile
 import torch
-from pretrained_folder import write_pretrained_folder
 
 from speechbrain_passt import PaSST, PaSSTHead
+from speechbrain_passt.checkpoints import export_pretrained_folder
 from speechbrain_passt.inference import PaSSTClassifier
 from speechbrain_passt.tag_cli import main
 
@@ -26,7 +26,7 @@ def model_dir(tmp_path_factory):
     head = PaSSTHead(32, len(LABELS))
     torch.nn.init.normal_(head.linear.weight, std=1.0)
     out = tmp_path_factory.mktemp("cli") / "model"
-    return write_pretrained_folder(encoder.eval(), head.eval(), LABELS, out)
+    return export_pretrained_folder(encoder.eval(), head.eval(), LABELS, out)
 
 
 @pytest.fixture(scope="module")
