@@ -281,7 +281,7 @@ DCASE_SEEN = ["a", "b", "c", "s1", "s2", "s3"]
 DCASE_UNSEEN = ["s4", "s5", "s6"]
 
 
-def make_dcase20(root, bad=False, seconds=1.0, scenes=3):
+def make_dcase20(root, bad=False, seconds=1.0, scenes=2):
     """TAU Urban Acoustic Scenes 2020 Mobile, development set.
 
     ``audio/{scene}-{city}-{location}-{segment}-{device}.wav`` (44.1 kHz,
@@ -297,7 +297,7 @@ def make_dcase20(root, bad=False, seconds=1.0, scenes=3):
         Delete one training clip and corrupt one evaluation clip.
     seconds : float, optional (default: 1.0)
         Clip length.
-    scenes : int, optional (default: 3)
+    scenes : int, optional (default: 2)
         Number of scenes that get clips (all 10 are valid labels).
 
     Returns
@@ -310,11 +310,10 @@ def make_dcase20(root, bad=False, seconds=1.0, scenes=3):
     rows, train, evaluate = [], [], []
     for s, scene in enumerate(DCASE_SCENES[:scenes]):
         for d, device in enumerate(DCASE_SEEN + DCASE_UNSEEN):
-            # Two training clips per seen device, one evaluation clip per
-            # device, from different cities.
-            count = 3 if device in DCASE_SEEN else 1
-            for k in range(count):
-                city = "barcelona" if k < 2 else "helsinki"
+            # Seen devices: one training clip (barcelona) and one evaluation
+            # clip (helsinki); unseen devices: one evaluation clip.
+            cities = ["barcelona", "helsinki"] if device in DCASE_SEEN else []
+            for k, city in enumerate(cities or ["helsinki"]):
                 name = f"audio/{scene}-{city}-{s}-{10 * d + k}-{device}.wav"
                 write_clip(
                     root / name,
@@ -325,7 +324,8 @@ def make_dcase20(root, bad=False, seconds=1.0, scenes=3):
                     subtype="PCM_24",
                 )
                 rows.append((name, scene, f"{city}-{s}", device))
-                (train if k < 2 else evaluate).append((name, scene))
+                target = train if city == "barcelona" else evaluate
+                target.append((name, scene))
     setup = root / "evaluation_setup"
     setup.mkdir(parents=True, exist_ok=True)
     _write_tsv(

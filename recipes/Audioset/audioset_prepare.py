@@ -102,7 +102,7 @@ def read_segments(path, mid_to_index):
 
     Example
     -------
-    >>> path = getfixture("tmpdir") / "eval_segments.csv"
+    >>> path = getfixture("tmp_path") / "eval_segments.csv"
     >>> _ = path.write_text(
     ...     "# created\\n# num_ytids=1\\n# YTID, start, end, labels\\n"
     ...     '--4gqARaEJE, 0.000, 10.000, "/m/b,/m/a"\\n'
@@ -152,7 +152,7 @@ def find_metadata(data_folder, name):
 
     Example
     -------
-    >>> find_metadata(getfixture("tmpdir"), "eval_segments.csv") is None
+    >>> find_metadata(getfixture("tmp_path"), "eval_segments.csv") is None
     True
     """
     for folder in (Path(data_folder) / "metadata", Path(data_folder)):
@@ -177,9 +177,9 @@ def index_audio(folder):
 
     Example
     -------
-    >>> tmp = getfixture("tmpdir")
+    >>> tmp = getfixture("tmp_path")
     >>> _ = (tmp / "part00").mkdir()
-    >>> _ = (tmp / "part00" / "Yabc.flac").write_binary(b"")
+    >>> _ = (tmp / "part00" / "Yabc.flac").write_bytes(b"")
     >>> {k: Path(v).name for k, v in index_audio(tmp).items()}
     {'abc': 'Yabc.flac'}
     """
@@ -238,7 +238,7 @@ def check_class_order(data_folder):
 
     Example
     -------
-    >>> mids, names = check_class_order(getfixture("tmpdir"))
+    >>> mids, names = check_class_order(getfixture("tmp_path"))
     >>> names[137]
     'Music'
     """

@@ -64,7 +64,7 @@ def read_tsv(path, columns):
 
     Example
     -------
-    >>> path = getfixture("tmpdir") / "f.csv"
+    >>> path = getfixture("tmp_path") / "f.csv"
     >>> _ = path.write_text("filename\\tscene_label\\naudio/x.wav\\tbus\\n")
     >>> read_tsv(path, ["filename", "scene_label"])
     [{'filename': 'audio/x.wav', 'scene_label': 'bus'}]

@@ -44,7 +44,7 @@ def read_vocabulary(data_folder):
 
     Example
     -------
-    >>> tmp = getfixture("tmpdir")
+    >>> tmp = getfixture("tmp_path")
     >>> _ = (tmp / GROUND_TRUTH).mkdir()
     >>> _ = (tmp / GROUND_TRUTH / "vocabulary.csv").write_text(
     ...     "0,Accelerating_and_revving_and_vroom,/m/07q2z82\\n"
@@ -91,7 +91,7 @@ def read_ground_truth(path, label_to_index, with_split):
 
     Example
     -------
-    >>> path = getfixture("tmpdir") / "dev.csv"
+    >>> path = getfixture("tmp_path") / "dev.csv"
     >>> _ = path.write_text(
     ...     "fname,labels,mids,split\\n"
     ...     '64760,"Bark,Animal","/m/05tny_,/m/0jbk",train\\n'

@@ -50,7 +50,7 @@ def read_class_map(data_folder):
 
     Example
     -------
-    >>> tmp = getfixture("tmpdir")
+    >>> tmp = getfixture("tmp_path")
     >>> names = ["accordion", "banjo"] + [f"i{k}" for k in range(18)]
     >>> _ = (tmp / "class-map.json").write_text(
     ...     json.dumps({n: i for i, n in enumerate(names)})
@@ -88,7 +88,7 @@ def read_labels_npz(data_folder):
 
     Example
     -------
-    >>> tmp = getfixture("tmpdir")
+    >>> tmp = getfixture("tmp_path")
     >>> y_true = np.full((1, 20), 0.5, np.float32)
     >>> y_true[0, 5] = 0.9
     >>> mask = y_true != 0.5
@@ -99,7 +99,7 @@ def read_labels_npz(data_folder):
     ...     Y_mask=mask,
     ... )
     >>> relevance, mask = read_labels_npz(tmp)["000046_3840"]
-    >>> float(relevance[5]), mask.nonzero()[0].tolist()
+    >>> round(float(relevance[5]), 3), mask.nonzero()[0].tolist()
     (0.9, [5])
     """
     path = Path(data_folder) / "openmic-2018.npz"
@@ -142,7 +142,7 @@ def read_partition(data_folder, name):
 
     Example
     -------
-    >>> tmp = getfixture("tmpdir")
+    >>> tmp = getfixture("tmp_path")
     >>> _ = (tmp / "partitions").mkdir()
     >>> _ = (tmp / "partitions" / "p.csv").write_text("000046_3840\\n\\n")
     >>> read_partition(tmp, "p.csv")
