@@ -253,6 +253,8 @@ def log_test_stats(brain, hparams, stats):
 def finish(brain, hparams, labels, results):
     """Export the tested model and write and print the results.
 
+    With ``--test_only`` nothing was trained, so nothing is exported.
+
     Arguments
     ---------
     brain : PaSSTBrain
@@ -267,12 +269,17 @@ def finish(brain, hparams, labels, results):
     Returns
     -------
     dict
-        ``results`` plus ``model`` (the exported folder).
+        ``results`` plus ``model`` (the exported folder, when trained).
     """
-    run_on_main(
-        brain.export_pretrained, args=[hparams["export_folder"], labels]
-    )
-    results = dict(results, model=os.path.abspath(hparams["export_folder"]))
+    if brain.test_only:
+        # Nothing was trained: the evaluated weights came from `pretrained`.
+        results = dict(results)
+    else:
+        run_on_main(
+            brain.export_pretrained, args=[hparams["export_folder"], labels]
+        )
+        model = os.path.abspath(hparams["export_folder"])
+        results = dict(results, model=model)
     if if_main_process():
         path = os.path.join(hparams["output_folder"], "results.json")
         with open(path, "w", encoding="utf-8") as fout:
@@ -280,5 +287,6 @@ def finish(brain, hparams, labels, results):
         for key, value in results.items():
             if isinstance(value, float):
                 print(f"test {key}: {value:.4f}")
-        print(f"trained model: {results['model']}")
+        if "model" in results:
+            print(f"trained model: {results['model']}")
     return results
