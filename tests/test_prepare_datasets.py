@@ -140,7 +140,7 @@ def test_openmic(tmp_path):
     assert _load(files["labels"]) == OPENMIC_CLASSES
     key = info["keys"][0][1]
     entry = train[key]
-    assert entry["mask"] == info["y_mask"][1].astype(int).tolist()
+    assert entry["annotated"] == info["y_mask"][1].astype(int).tolist()
     assert entry["relevance"] == pytest.approx(info["y_true"][1].tolist())
     assert entry["wav"] == "{data_root}/" + f"{key[:3]}/{key}.wav"
     _check_cached({**train, **test}, tmp_path / "cache")

@@ -24,7 +24,6 @@ import sys
 import speechbrain as sb
 from audioset_prepare import prepare_audioset
 
-from speechbrain_passt.preparation import read_label_file
 from speechbrain_passt.training import (
     ClipLoader,
     class_balanced_sampler,
@@ -37,6 +36,7 @@ from speechbrain_passt.training.recipe import (
     make_brain,
     manifest_dataset,
     prepare_once,
+    read_labels_for,
     setup_experiment,
 )
 
@@ -146,7 +146,7 @@ def main(argv):
         audio_format=hparams["cache_format"],
         num_workers=hparams["prepare_workers"],
     )
-    labels = read_label_file(files["labels"])
+    labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files, len(labels))
     brain = make_brain(hparams, run_opts)
     fit(

@@ -22,7 +22,6 @@ from dcase20_prepare import prepare_dcase20
 from speechbrain.utils.distributed import if_main_process
 
 from speechbrain_passt.evaluation import group_accuracy, predict_dataset
-from speechbrain_passt.preparation import read_label_file
 from speechbrain_passt.training import ClipLoader, one_hot
 from speechbrain_passt.training.recipe import (
     evaluate_test,
@@ -32,6 +31,7 @@ from speechbrain_passt.training.recipe import (
     make_brain,
     manifest_dataset,
     prepare_once,
+    read_labels_for,
     setup_experiment,
 )
 
@@ -146,6 +146,7 @@ def main(argv):
         skip_bad_clips=hparams["skip_bad_clips"],
         num_workers=hparams["prepare_workers"],
     )
+    labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files)
     brain = make_brain(hparams, run_opts)
     fit(brain, hparams, datasets["train"], datasets["test"])
@@ -157,7 +158,7 @@ def main(argv):
         with open(path, "w", encoding="utf-8") as fout:
             json.dump(by_device, fout, indent=1)
         results.update(by_device)
-    return finish(brain, hparams, read_label_file(files["labels"]), results)
+    return finish(brain, hparams, labels, results)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Reads the folder extracted from ``openmic-2018-v1.0.0.tgz``:
   split doubles as validation, as in the original recipe);
 * ``audio/<key[:3]>/<key>.ogg``: the 10 s clips.
 
-Each manifest entry keeps the raw ``relevance`` and the ``mask`` (0/1) of
+Each manifest entry keeps the raw ``relevance`` and ``annotated`` (0/1) of
 its 20 instruments; the recipe binarises the relevance at 0.5 and weights
 the loss and the metric with the mask. Missing or unreadable clips are
 listed and counted, an error unless ``skip_bad_clips``. Every clip is
@@ -210,7 +210,7 @@ def prepare_openmic(
                         "relevance": [
                             round(float(v), 6) for v in labels[key][0]
                         ],
-                        "mask": [int(v) for v in labels[key][1]],
+                        "annotated": [int(v) for v in labels[key][1]],
                     },
                 )
                 for key in keys

@@ -22,6 +22,7 @@ import speechbrain as sb
 from speechbrain.dataio.dataset import DynamicItemDataset
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
+from speechbrain_passt.preparation import read_label_file
 from speechbrain_passt.training.brain import PaSSTBrain
 from speechbrain_passt.training.hparams import load_hparams
 
@@ -117,6 +118,41 @@ def prepare_once(prepare, **kwargs):
     """
     run_on_main(prepare, kwargs=kwargs)
     return prepare(**kwargs)
+
+
+def read_labels_for(hparams, files):
+    """The prepared class names, checked against the head's size.
+
+    Arguments
+    ---------
+    hparams : dict
+        Provides ``num_classes``.
+    files : dict
+        The prepare script's result (``labels``: a JSON list).
+
+    Returns
+    -------
+    list of str
+        Class names in head output order.
+
+    Example
+    -------
+    >>> path = getfixture("tmpdir") / "labels.json"
+    >>> _ = path.write_text('["dog", "cat"]', "utf-8")
+    >>> read_labels_for({"num_classes": 2}, {"labels": path})
+    ['dog', 'cat']
+    >>> read_labels_for({"num_classes": 3}, {"labels": path})
+    Traceback (most recent call last):
+    ...
+    ValueError: the data has 2 classes ... num_classes is 3 ...
+    """
+    labels = read_label_file(files["labels"])
+    if len(labels) != hparams["num_classes"]:
+        raise ValueError(
+            f"the data has {len(labels)} classes ({files['labels']}) but "
+            f"num_classes is {hparams['num_classes']}; set --num_classes"
+        )
+    return labels
 
 
 def manifest_dataset(manifest, cache_folder, dynamic_items, output_keys):
