@@ -429,3 +429,30 @@ def make_fsd50k(root, bad=False, lengths=(0.6, 1.0, 2.5), num_dev=12):
     info = {"dev": rows["dev"], "eval": rows["eval"]}
     info.update(_spoil([files["dev"][0], files["eval"][1]], bad))
     return info
+
+
+MAKERS = {
+    "Audioset": make_audioset,
+    "OpenMIC": make_openmic,
+    "DCASE20": make_dcase20,
+    "FSD50K": make_fsd50k,
+}
+
+
+def main(argv):
+    """Write one fake dataset: ``python tests/fake_datasets.py NAME DIR``.
+
+    Arguments
+    ---------
+    argv : list of str
+        The recipe folder name (``Audioset``, ``OpenMIC``, ``DCASE20``,
+        ``FSD50K``) and the output folder.
+    """
+    name, root = argv
+    MAKERS[name](root)
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
