@@ -94,10 +94,11 @@ def test_bad_clips_stop_the_recipe_unless_skipped(tmp_path):
     row = _first_row("DCASE20")
     failed = run_row(row, tmp_path / "a", [f"--data_folder={data}"])
     assert failed.returncode != 0
-    assert "BadClipsError" in failed.stderr
-    assert str(info["missing"]) in failed.stderr
-    assert str(info["corrupt"]) in failed.stderr
-    assert "1 missing, 1 unreadable" in failed.stderr
+    output = failed.stdout + failed.stderr  # SpeechBrain logs to stdout
+    assert "BadClipsError" in output
+    assert f"missing: {info['missing']}" in output
+    assert f"unreadable: {info['corrupt']}" in output
+    assert "1 missing, 1 unreadable" in output
 
     out = tmp_path / "b"
     result = run_row(
