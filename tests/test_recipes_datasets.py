@@ -151,3 +151,36 @@ def test_every_yaml_loads(hparams_file, tmp_path):
         assert hparams["fstride"] == hparams["tstride"] == 16
     if stem.startswith("passt_b"):
         assert hparams["s_patchout_t"] == hparams["u_patchout"] == 0
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_yaml_keys_are_used(dataset):
+    """SpeechBrain's check_yaml_vs_script, for a Brain living in the
+    package: every top-level key of the base yaml is referenced in the yaml,
+    read by the recipe (train.py or the shared recipe module), read by
+    PaSSTBrain, or a SpeechBrain run option."""
+    import re
+
+    import ruamel.yaml
+    from speechbrain.core import RunOptions
+
+    from speechbrain_passt.training import recipe
+    from speechbrain_passt.training.brain import PaSSTBrain
+
+    base = ROOT / _first_row(dataset)["Hparam_file"]
+    text = base.read_text()
+    if "base_hparams:" in text:
+        base = base.parent / "common.yaml"
+        text = base.read_text()
+    script = (ROOT / "recipes" / dataset / "train.py").read_text()
+    script += open(recipe.__file__).read()
+    known = set(RunOptions().as_dict()) | set(PaSSTBrain.HPARAMS)
+    refs = set(re.findall(r"<([A-Za-z_0-9]+)", text))
+    unused = [
+        key
+        for key in ruamel.yaml.YAML().load(text)
+        if key not in refs | known
+        and not key.startswith("__")
+        and f'hparams["{key}"]' not in script
+    ]
+    assert not unused, f"{base}: keys nobody reads: {unused}"
