@@ -144,7 +144,7 @@ def read_labels_for(hparams, files):
     >>> read_labels_for({"num_classes": 3}, {"labels": path})
     Traceback (most recent call last):
     ...
-    ValueError: the data has 2 classes ... num_classes is 3 ...
+    ValueError: the data has 2 classes ... num_classes is 3; set --num_classes
     """
     labels = read_label_file(files["labels"])
     if len(labels) != hparams["num_classes"]:
