@@ -338,3 +338,103 @@ def load_pretrained_weights(encoder, head, source):
         return True
     head.reset_classifier()
     return False
+
+
+# TEMPORARY (issue 4, training): a minimal exporter in the agreed folder
+# format so the training recipes can be tested before the weights issue's
+# ``export_pretrained_folder`` is merged. Keep the weights issue's version.
+def export_pretrained_folder(
+    encoder, head, labels, out_dir, multi_label=True, fbank_kwargs=None
+):
+    """Write a SpeechBrain pretrained folder (temporary minimal version).
+
+    Arguments
+    ---------
+    encoder : PaSST
+        The encoder (``embedding_model.ckpt``).
+    head : PaSSTHead
+        The head (``classifier.ckpt``).
+    labels : list of str
+        Display names in head output order (``label_encoder.txt``).
+    out_dir : str or os.PathLike
+        The folder (created).
+    multi_label : bool, optional (default: True)
+        Sigmoid (True) or softmax (False) head.
+    fbank_kwargs : dict, optional
+        :class:`PaSSTFbank` arguments the model was trained with.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder's absolute path.
+
+    Example
+    -------
+    >>> encoder = PaSST(embed_dim=32, depth=1, num_heads=2)
+    >>> folder = export_pretrained_folder(
+    ...     encoder, PaSSTHead(32, 2), ["cat", "dog"], getfixture("tmpdir")
+    ... )
+    >>> sorted(path.name for path in folder.iterdir())
+    ['classifier.ckpt', 'embedding_model.ckpt', 'hyperparams.yaml', 'label_encoder.txt']
+    """
+    from pathlib import Path
+
+    from speechbrain.dataio.encoder import CategoricalEncoder
+
+    labels = [str(label) for label in labels]
+    if len(labels) != head.num_classes:
+        raise ValueError(
+            f"{len(labels)} labels for a head with {head.num_classes} classes"
+        )
+    folder = Path(out_dir).absolute()
+    folder.mkdir(parents=True, exist_ok=True)
+    for module, name in ((encoder, "embedding_model"), (head, "classifier")):
+        state = {k: v.detach().cpu() for k, v in module.state_dict().items()}
+        torch.save(state, folder / f"{name}.ckpt")
+    label_encoder = CategoricalEncoder()
+    label_encoder.update_from_iterable(labels)
+    label_encoder.save(folder / "label_encoder.txt")
+    fbank = dict(fbank_kwargs or {})
+    sample_rate = fbank.pop("sample_rate", 32000)
+
+    def block(mapping):
+        return "".join(f"    {k}: {v!r}\n" for k, v in mapping.items())
+
+    enc = {
+        "n_mels": encoder.n_mels,
+        "max_frames": encoder.max_frames,
+        "patch_size": encoder.patch_size,
+        "fstride": encoder.fstride,
+        "tstride": encoder.tstride,
+        "embed_dim": encoder.embed_dim,
+        "depth": len(encoder.blocks),
+        "num_heads": encoder.blocks[0].attn.num_heads,
+    }
+    text = f"""pretrained_path: {str(folder)!r}
+sample_rate: {sample_rate}
+multi_label: {bool(multi_label)}
+compute_features: !new:speechbrain_passt.PaSSTFbank
+    sample_rate: !ref <sample_rate>
+{block(fbank)}embedding_model: !new:speechbrain_passt.PaSST
+{block(enc)}classifier: !new:speechbrain_passt.PaSSTHead
+    embed_dim: {encoder.embed_dim}
+    num_classes: {head.num_classes}
+audio_normalizer: !new:speechbrain.dataio.preprocess.AudioNormalizer
+    sample_rate: !ref <sample_rate>
+label_encoder: !new:speechbrain.dataio.encoder.CategoricalEncoder
+modules:
+    compute_features: !ref <compute_features>
+    embedding_model: !ref <embedding_model>
+    classifier: !ref <classifier>
+pretrainer: !new:speechbrain.utils.parameter_transfer.Pretrainer
+    loadables:
+        embedding_model: !ref <embedding_model>
+        classifier: !ref <classifier>
+        label_encoder: !ref <label_encoder>
+    paths:
+        embedding_model: !ref <pretrained_path>/embedding_model.ckpt
+        classifier: !ref <pretrained_path>/classifier.ckpt
+        label_encoder: !ref <pretrained_path>/label_encoder.txt
+"""
+    (folder / "hyperparams.yaml").write_text(text, encoding="utf-8")
+    return folder

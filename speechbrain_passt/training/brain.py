@@ -80,9 +80,9 @@ class PaSSTBrain(sb.Brain):
     * ``select_best``: keep and evaluate the best checkpoint by the main
       metric (``accuracy`` or ``mAP``, prefixed ``swa_`` when evaluating
       with SWA); False = the last one;
-    * ``pretrained``: initial weights (null = from scratch; ``imagenet``;
-      or a folder / checkpoint for
-      :func:`~speechbrain_passt.checkpoints.load_pretrained_weights`);
+    * ``pretrained``: initial weights (null = from scratch; else anything
+      :func:`~speechbrain_passt.checkpoints.load_pretrained_weights` takes,
+      e.g. a converted checkpoint, a pretrained folder or ``imagenet``);
     * ``train_logger`` and ``epoch_counter``, as in every recipe.
 
     Other settings come from SpeechBrain's run options (``precision``,
@@ -492,10 +492,12 @@ def load_initial_weights(encoder, head, pretrained):
         The head (its Linear is re-initialised when the class count
         differs).
     pretrained : str, os.PathLike or None
-        None or "" (from scratch), ``imagenet`` (DeiT weights, via
-        ``speechbrain_passt.checkpoints.load_imagenet_deit``), or anything
+        None or "" (from scratch), or anything
         :func:`~speechbrain_passt.checkpoints.load_pretrained_weights`
-        accepts.
+        accepts: a SpeechBrain pretrained folder, an original-layout
+        checkpoint file and, with the weights registry, a released
+        checkpoint's name or ``imagenet`` (DeiT weights adapted to the
+        encoder's grid).
 
     Returns
     -------
@@ -509,11 +511,6 @@ def load_initial_weights(encoder, head, pretrained):
     """
     if pretrained is None or pretrained == "":
         return False
-    if pretrained == "imagenet":
-        from speechbrain_passt.checkpoints import load_imagenet_deit
-
-        load_imagenet_deit(_unwrap(encoder))
-        return True
     load_pretrained_weights(_unwrap(encoder), _unwrap(head), pretrained)
     logger.info("Initialised the encoder and head from %s", pretrained)
     return True
