@@ -80,7 +80,7 @@ def _click_train(rng, t, sr):
 
 def _am_tone(rng, t, sr):
     carrier = np.sin(2 * np.pi * rng.uniform(400, 2500) * t)
-    return carrier * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(4, 14) * t))
+    return carrier * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(2, 6) * t))
 
 
 def _fm_tone(rng, t, sr):
