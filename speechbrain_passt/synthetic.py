@@ -30,8 +30,10 @@ ESC50_COLUMNS = (
 )
 
 
-def _tone(rng, t, sr):
-    return np.sin(2 * np.pi * rng.uniform(300, 3000) * t)
+def _dyad(rng, t, sr):
+    low = rng.uniform(300, 2000)
+    high = low * rng.uniform(1.25, 2.0)
+    return np.sin(2 * np.pi * low * t) + np.sin(2 * np.pi * high * t)
 
 
 def _sweep(t, f0, f1):
@@ -80,11 +82,11 @@ def _click_train(rng, t, sr):
 
 def _am_tone(rng, t, sr):
     carrier = np.sin(2 * np.pi * rng.uniform(400, 2500) * t)
-    return carrier * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(2, 6) * t))
+    return carrier * 0.5 * (1 + np.sin(2 * np.pi * rng.uniform(4, 12) * t))
 
 
 def _fm_tone(rng, t, sr):
-    rate, depth = rng.uniform(3, 8), rng.uniform(150, 400)
+    rate, depth = rng.uniform(2, 5), rng.uniform(300, 800)
     phase = rng.uniform(400, 2500) * t - depth / rate * np.cos(
         2 * np.pi * rate * t
     ) / (2 * np.pi)
@@ -101,7 +103,7 @@ def _band_noise(rng, t, sr):
     spectrum = np.fft.rfft(rng.standard_normal(len(t)))
     freqs = np.fft.rfftfreq(len(t), 1 / sr)
     centre = rng.uniform(600, 5000)
-    spectrum[np.abs(np.log2(freqs + 1e-9) - np.log2(centre)) > 0.25] = 0
+    spectrum[np.abs(np.log2(freqs + 1e-9) - np.log2(centre)) > 0.5] = 0
     return np.fft.irfft(spectrum, len(t))
 
 
@@ -117,7 +119,7 @@ def _tone_pips(rng, t, sr):
 
 
 SOUND_CLASSES = {
-    "pure_tone": _tone,
+    "dyad": _dyad,
     "rising_chirp": _rising_chirp,
     "falling_chirp": _falling_chirp,
     "white_noise": _white_noise,
@@ -158,7 +160,7 @@ def synthesize_clip(category, rng, sample_rate=44100, clip_seconds=5.0):
     ((8000,), True)
     """
     total = int(round(sample_rate * clip_seconds))
-    duration = rng.uniform(0.3, 0.8) * clip_seconds
+    duration = rng.uniform(0.4, 0.8) * clip_seconds
     length = int(duration * sample_rate)
     onset = int(rng.integers(0, total - length + 1))
     t = np.arange(length) / sample_rate
