@@ -76,8 +76,8 @@ def small_synthetic(tmp_path_factory):
 # ------------------------------------------------------------- preparation
 
 
-def test_prepare_doctests():
-    os.chdir(ROOT)
+def test_prepare_doctests(monkeypatch):
+    monkeypatch.chdir(ROOT)
     result = doctest.testmod(
         esc50_prepare, extraglobs={"getfixture": _tmpdir_fixture}
     )
@@ -175,10 +175,21 @@ def test_recipe_debug_on_the_official_layout(tmp_path):
             "--fold=5",
             "--batch_size=2",
             "--debug",
-            *TINY_MODEL,
+            # Fine-tune from an original-layout checkpoint (the golden
+            # 2-block model): the encoder and the head's LayerNorm load,
+            # the Linear is new (50 classes instead of 11).
+            f"--pretrained={ROOT / 'tests' / 'golden' / 'small_s10.pt'}",
+            "--embed_dim=96",
+            "--depth=2",
+            "--num_heads=4",
+            "--num_workers=0",
+            "--device=cpu",
         ],
     )
     check_ok(result)
+    assert (
+        "Initialised the encoder and head from" in (out / "log.txt").read_text()
+    )
     for name in ("train.py", "log.txt", "env.log", "hyperparams.yaml"):
         assert (out / name).is_file()
     saved = (out / "hyperparams.yaml").read_text()  # base + variant merged

@@ -197,3 +197,27 @@ def test_brain_rejects_bad_batches(tmp_path):
         brain.evaluate(data, test_loader_kwargs={"batch_size": 1})
     with pytest.raises(ValueError, match="target_kind"):
         make_brain(make_hparams("regression", tmp_path))
+
+
+def test_brain_trains_in_bf16(tmp_path):
+    torch.manual_seed(0)
+    hparams = make_hparams("multi_label", tmp_path, epochs=1)
+    brain = PaSSTBrain(
+        {
+            name: hparams[name]
+            for name in ("compute_features", "embedding_model", "classifier")
+        },
+        opt_class=lambda params: torch.optim.AdamW(params, lr=1e-3),
+        hparams=hparams,
+        run_opts={"device": "cpu", "precision": "bf16"},
+        checkpointer=hparams["checkpointer"],
+    )
+    brain.fit(
+        hparams["epoch_counter"],
+        make_dataset("multi_label", items=8),
+        make_dataset("multi_label", items=4, seed=1),
+        train_loader_kwargs={"batch_size": 4},
+        valid_loader_kwargs={"batch_size": 4},
+    )
+    assert torch.isfinite(torch.tensor(brain.train_stats["loss"]))
+    assert 0.0 <= brain.valid_stats["mAP"] <= 1.0
