@@ -1,0 +1,213 @@
+"""``passt-tag``: tag audio files with a pretrained PaSST from the shell.
+
+Usage::
+
+    passt-tag FILE... --model DIR [--top-k K] [--json] [--timeline]
+              [--hop SECONDS] [--device DEVICE] [--quantize]
+
+Prints the top-k tags of each file (and of each window with
+``--timeline``) as text, or as JSON Lines with ``--json`` (one object per
+file). A file that cannot be read gets a message on stderr and does not stop
+the others; the exit status is 1 if any file failed, 2 if the model could
+not be loaded.
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from tqdm import tqdm
+
+from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
+
+
+def build_parser():
+    """The argument parser of ``passt-tag``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The parser.
+
+    Example
+    -------
+    >>> args = build_parser().parse_args(["a.wav", "--model", "m", "--json"])
+    >>> args.files, args.model, args.json, args.top_k
+    (['a.wav'], 'm', True, 5)
+    """
+    parser = argparse.ArgumentParser(
+        prog="passt-tag",
+        description="Tag audio files (any format, rate, channels, length) "
+        "with a pretrained PaSST.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="audio files")
+    parser.add_argument(
+        "--model",
+        default=os.environ.get("PASST_MODEL"),
+        help="pretrained folder or hub id (default: $PASST_MODEL)",
+    )
+    parser.add_argument(
+        "--top-k", type=int, default=5, help="tags per file (default: 5)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON Lines, one per file"
+    )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="also print the tags of each window of long files",
+    )
+    parser.add_argument(
+        "--hop",
+        type=float,
+        default=None,
+        help="hop between windows of long files, in seconds (default: half "
+        "the model's window)",
+    )
+    parser.add_argument(
+        "--device", default="cpu", help="cpu or cuda[:N] (default: cpu)"
+    )
+    parser.add_argument(
+        "--savedir",
+        default=None,
+        help="where to keep the model files of a hub id",
+    )
+    parser.add_argument(
+        "--quantize",
+        action="store_true",
+        help="int8 dynamic quantisation of the Linear layers (CPU only)",
+    )
+    return parser
+
+
+def format_text(path, result, label_names, top_k, timeline=False):
+    """Human-readable tags of one file.
+
+    Arguments
+    ---------
+    path : str
+        The file, as given.
+    result : speechbrain_passt.inference.TaggingResult
+        Its tags.
+    label_names : list of str
+        Every class name, in head order.
+    top_k : int
+        Tags per window in the timeline.
+    timeline : bool, optional (default: False)
+        Add one line per window.
+
+    Returns
+    -------
+    str
+        Lines ``score  label``, then ``start-end s  label score, ...``.
+
+    Example
+    -------
+    >>> import torch
+    >>> from speechbrain_passt import PaSST, PaSSTHead
+    >>> head = PaSSTHead(32, 1)
+    >>> _ = torch.nn.init.zeros_(head.linear.weight)  # every score 0.5
+    >>> tagger = PaSSTClassifier.from_modules(
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2), head, ["dog"]
+    ... )
+    >>> result = tagger.classify_batch(torch.zeros(1, 32000))[0]
+    >>> print(format_text("dog.wav", result, ["dog"], 1, timeline=True))
+    dog.wav (1.00 s)
+      0.5000  dog
+      timeline:
+           0.00-1.00 s  dog 0.500
+    """
+    summary = result.to_dict(label_names, top_k=top_k, timeline=timeline)
+    lines = [f"{path} ({summary['duration']:.2f} s)"]
+    lines += [
+        f"  {tag['score']:.4f}  {tag['label']}" for tag in summary["tags"]
+    ]
+    if timeline:
+        lines.append("  timeline:")
+        for window in summary["timeline"]:
+            tags = ", ".join(
+                f"{tag['label']} {tag['score']:.3f}" for tag in window["tags"]
+            )
+            lines.append(
+                f"    {window['start']:7.2f}-{window['end']:.2f} s  {tags}"
+            )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    """Run ``passt-tag``.
+
+    Arguments
+    ---------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 if every file was tagged, 1 if any failed, 2 if the model could
+        not be loaded.
+
+    Example
+    -------
+    >>> main(["dog.wav", "--model", "./no/such/model"])
+    2
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.model:
+        parser.error("--model DIR is required (or set PASST_MODEL)")
+    if args.top_k < 1:
+        parser.error("--top-k must be >= 1")
+    try:
+        tagger = PaSSTClassifier.from_hparams(
+            args.model,
+            savedir=args.savedir,
+            run_opts={"device": args.device},
+            hop=args.hop,
+            quantize=args.quantize,
+        )
+    except Exception as error:  # any loading problem ends the run
+        print(
+            f"passt-tag: cannot load the model {args.model}: {error}",
+            file=sys.stderr,
+        )
+        return 2
+    names = tagger.labels
+    failed = 0
+    progress = tqdm(
+        args.files,
+        unit="file",
+        file=sys.stderr,
+        disable=True if len(args.files) < 2 else None,
+    )
+    for path in progress:
+        try:
+            result = tagger.classify_file(path, top_k=args.top_k)
+        except (OSError, AudioReadError, ValueError) as error:
+            failed += 1
+            tqdm.write(f"passt-tag: skipping {path}: {error}", file=sys.stderr)
+            continue
+        if args.json:
+            record = {"file": path}
+            record.update(
+                result.to_dict(names, top_k=args.top_k, timeline=args.timeline)
+            )
+            text = json.dumps(record)
+        else:
+            text = format_text(path, result, names, args.top_k, args.timeline)
+        tqdm.write(text, file=sys.stdout)
+    if failed:
+        print(
+            f"passt-tag: {failed} of {len(args.files)} files failed",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Tests of the ``passt-tag`` command, offline, on a tiny random PaSST.
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile
+import torch
+
+from speechbrain_passt import PaSST, PaSSTHead
+from speechbrain_passt.checkpoints import export_pretrained_folder
+from speechbrain_passt.inference import PaSSTClassifier
+from speechbrain_passt.tag_cli import main
+
+LABELS = ["dog", "rain", "siren", "speech", "music", "engine"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(1)
+    encoder = PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200)
+    head = PaSSTHead(32, len(LABELS))
+    torch.nn.init.normal_(head.linear.weight, std=1.0)
+    out = tmp_path_factory.mktemp("cli") / "model"
+    return export_pretrained_folder(encoder.eval(), head.eval(), LABELS, out)
+
+
+@pytest.fixture(scope="module")
+def audio_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("audio")
+    gen = np.random.default_rng(0)
+    paths = []
+    for name, seconds, rate in (("a.wav", 1.0, 32000), ("b.flac", 5.0, 16000)):
+        data = 0.3 * gen.standard_normal(int(seconds * rate))
+        path = folder / name
+        soundfile.write(str(path), data.astype(np.float32), rate)
+        paths.append(str(path))
+    return paths
+
+
+def test_text_output(model_dir, audio_files, capsys):
+    code = main([*audio_files, "--model", str(model_dir), "--top-k", "3"])
+    out = capsys.readouterr().out
+    assert code == 0
+    tagger = PaSSTClassifier.from_hparams(model_dir, run_opts={"device": "cpu"})
+    expected = tagger.classify_file(audio_files[0], top_k=3)
+    lines = out.splitlines()
+    assert lines[0] == f"{audio_files[0]} (1.00 s)"
+    assert lines[1].split(maxsplit=1) == [
+        f"{expected.scores[0]:.4f}",
+        expected.labels[0],
+    ]
+    assert [line.split(maxsplit=1)[1] for line in lines[1:4]] == (
+        expected.labels
+    )
+    assert lines[4] == f"{audio_files[1]} (5.00 s)"
+    assert len(lines) == 8 and "timeline" not in out
+
+
+def test_json_output_with_timeline(model_dir, audio_files, capsys):
+    args = [*audio_files, "--model", str(model_dir), "--json", "--timeline"]
+    code = main([*args, "--top-k", "2", "--hop", "1.0"])
+    records = [
+        json.loads(line) for line in capsys.readouterr().out.split("\n")[:-1]
+    ]
+    assert code == 0 and len(records) == 2
+    short, long = records
+    assert short["file"] == audio_files[0]
+    assert short["duration"] == pytest.approx(1.0)
+    assert len(short["tags"]) == 2 and short["tags"][0]["label"] in LABELS
+    assert len(short["timeline"]) == 1
+    # 5 s with 2.15 s windows every 1 s: starts 0, 1, 2, 2.85.
+    starts = [window["start"] for window in long["timeline"]]
+    assert starts == pytest.approx([0.0, 1.0, 2.0, 2.85])
+    assert long["timeline"][-1]["end"] == pytest.approx(5.0)
+    assert all(len(window["tags"]) == 2 for window in long["timeline"])
+
+
+def test_unreadable_file_does_not_stop_others(
+    model_dir, audio_files, tmp_path, capsys
+):
+    corrupt = tmp_path / "corrupt.wav"
+    corrupt.write_bytes(b"not audio at all")
+    missing = str(tmp_path / "missing.mp3")
+    files = [str(corrupt), audio_files[0], missing]
+    code = main([*files, "--model", str(model_dir), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["file"] for r in records] == [audio_files[0]]
+    assert "corrupt.wav" in captured.err and "missing.mp3" in captured.err
+    assert "2 of 3 files failed" in captured.err
+
+
+def test_bad_model_and_arguments(tmp_path, audio_files, capsys, monkeypatch):
+    missing = str(tmp_path / "no_model")
+    assert main([audio_files[0], "--model", missing]) == 2
+    assert "no_model" in capsys.readouterr().err
+    monkeypatch.delenv("PASST_MODEL", raising=False)
+    with pytest.raises(SystemExit) as error:
+        main([audio_files[0]])
+    assert error.value.code == 2
+    assert "--model" in capsys.readouterr().err
