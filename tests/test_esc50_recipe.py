@@ -262,6 +262,33 @@ def test_demo_path_shortened(tmp_path):
     assert str(out / "fold_5" / "pretrained_model") in result.stdout
     assert "it/s" in result.stderr  # SpeechBrain's progress bars
 
+    # The exported folder loads with the inference interface and gives the
+    # recipe's test accuracy on the held-out fold.
+    from speechbrain_passt.inference import PaSSTClassifier
+
+    tagger = PaSSTClassifier.from_hparams(
+        str(out / "fold_5" / "pretrained_model"), run_opts={"device": "cpu"}
+    )
+    with open(tmp_path / "data" / "meta" / "esc50.csv") as fin:
+        rows = [row for row in csv.DictReader(fin) if row["fold"] == "5"]
+    assert (
+        tagger.labels[: len(rows)]
+        == sorted(
+            {row["category"] for row in rows},
+            key=lambda name: [r["category"] for r in rows].index(name),
+        )
+        or len(tagger.labels) == 10
+    )
+    hits = 0
+    for row in rows:
+        tags = tagger.classify_file(
+            tmp_path / "data" / "audio_32k" / row["filename"], top_k=1
+        )
+        assert float(tags.all_scores.sum()) == pytest.approx(1.0, abs=1e-4)
+        hits += tags.indices[0] == int(row["target"])
+    summary = json.loads((out / "results.json").read_text())
+    assert hits / len(rows) == pytest.approx(summary["folds"][0]["accuracy"])
+
 
 # --------------------------------------------------------- robustness / DDP
 
