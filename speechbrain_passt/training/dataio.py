@@ -1,0 +1,183 @@
+"""Clip loading for PaSST recipes' dataset pipelines.
+
+:class:`ClipLoader` reads a file with SpeechBrain's ``audio_io``, downmixes
+to mono, resamples to the model rate with torchaudio (one cached resampler
+per input rate), pads with zeros or truncates to a fixed length, and, for
+training, applies the per-clip augmentations of the original (random gain,
+then random roll). It runs in the DataLoader workers.
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import torch
+import torchaudio
+from speechbrain.dataio import audio_io
+
+from speechbrain_passt.training.augment import random_gain, random_roll
+
+
+def pad_or_truncate(wav, num_samples):
+    """Zero-pad at the end or cut from the start to ``num_samples``.
+
+    Arguments
+    ---------
+    wav : torch.Tensor
+        ``[samples]``.
+    num_samples : int
+        Target length.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[num_samples]``.
+
+    Example
+    -------
+    >>> pad_or_truncate(torch.ones(3), 5)
+    tensor([1., 1., 1., 0., 0.])
+    >>> pad_or_truncate(torch.arange(5.0), 2)
+    tensor([0., 1.])
+    """
+    if wav.shape[-1] >= num_samples:
+        return wav[..., :num_samples]
+    return torch.nn.functional.pad(wav, (0, num_samples - wav.shape[-1]))
+
+
+def one_hot(index, num_classes):
+    """A float one-hot target vector.
+
+    Arguments
+    ---------
+    index : int
+        Class index.
+    num_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[num_classes]``.
+
+    Example
+    -------
+    >>> one_hot(1, 3)
+    tensor([0., 1., 0.])
+    """
+    if not 0 <= int(index) < num_classes:
+        raise ValueError(f"class index {index} not in [0, {num_classes})")
+    target = torch.zeros(num_classes)
+    target[int(index)] = 1.0
+    return target
+
+
+def multi_hot(indices, num_classes):
+    """A float multi-hot target vector.
+
+    Arguments
+    ---------
+    indices : iterable of int
+        Positive class indices.
+    num_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[num_classes]``.
+
+    Example
+    -------
+    >>> multi_hot([0, 2], 3)
+    tensor([1., 0., 1.])
+    """
+    target = torch.zeros(num_classes)
+    for index in indices:
+        target += one_hot(index, num_classes)
+    return target.clamp(max=1.0)
+
+
+class ClipLoader:
+    """Loads fixed-length mono clips at the model's sample rate.
+
+    Arguments
+    ---------
+    sample_rate : int, optional (default: 32000)
+        Output sample rate; other rates are resampled.
+    clip_seconds : float, optional (default: None)
+        Output length; None keeps each file's length.
+    gain_db : int, optional (default: 0)
+        Random gain range (7 in the original training sets); 0 = off.
+    roll_samples : int, optional (default: 0)
+        Random roll range in samples (50 in the original); 0 = off.
+
+    Example
+    -------
+    >>> path = str(getfixture("tmpdir") / "x.wav")
+    >>> audio_io.save(path, torch.rand(2, 8000) - 0.5, 16000)
+    >>> loader = ClipLoader(sample_rate=32000, clip_seconds=1.0)
+    >>> loader(path).shape
+    torch.Size([32000])
+    """
+
+    def __init__(
+        self, sample_rate=32000, clip_seconds=None, gain_db=0, roll_samples=0
+    ):
+        self.sample_rate = int(sample_rate)
+        self.num_samples = (
+            None
+            if clip_seconds is None
+            else int(round(clip_seconds * sample_rate))
+        )
+        self.gain_db = gain_db
+        self.roll_samples = roll_samples
+        self._resamplers = {}
+
+    def read(self, path):
+        """Read a file as a mono waveform at ``sample_rate``.
+
+        Arguments
+        ---------
+        path : str
+            Audio file.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[samples]`` float32.
+        """
+        try:
+            audio, rate = audio_io.load(path, dtype=torch.float32)
+        except Exception as error:
+            raise RuntimeError(
+                f"could not read audio file {path}: {error}"
+            ) from error
+        if audio.numel() == 0:
+            raise ValueError(f"audio file {path} holds no samples")
+        wav = torch.as_tensor(audio).mean(dim=0)
+        if rate != self.sample_rate:
+            if rate not in self._resamplers:
+                self._resamplers[rate] = torchaudio.transforms.Resample(
+                    rate, self.sample_rate
+                )
+            wav = self._resamplers[rate](wav)
+        return wav
+
+    def __call__(self, path):
+        """Read, fit to length and augment one clip.
+
+        Arguments
+        ---------
+        path : str
+            Audio file.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[samples]``.
+        """
+        wav = self.read(path)
+        wav = random_gain(wav, self.gain_db)
+        if self.num_samples is not None:
+            wav = pad_or_truncate(wav, self.num_samples)
+        return random_roll(wav, self.roll_samples)
