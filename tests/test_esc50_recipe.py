@@ -24,6 +24,7 @@ sys.path.insert(0, str(RECIPE))
 
 import esc50_prepare  # noqa: E402
 
+from speechbrain_passt.preparation import Clip, find_problems  # noqa: E402
 from speechbrain_passt.synthetic import generate_synthetic_esc50  # noqa: E402
 
 TINY_MODEL = [
@@ -103,13 +104,11 @@ def test_prepare_resamples_once_and_writes_fold_manifests(tmp_path):
     assert labels[0] == "dog" and labels[43] == "car_horn"
     info = soundfile.info(cache / "1-100032-A-0.wav")
     assert info.samplerate == 32000 and info.frames == 160000
+    assert files["counts"]["test"]["kept"] == 1
     mtimes = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
-    assert (
-        esc50_prepare.resample_to_cache(
-            MINI, esc50_prepare.read_metadata(MINI), cache
-        )
-        == 0
-    )
+    # Another fold reuses the cache: nothing is resampled again.
+    other = esc50_prepare.prepare_esc50(MINI, tmp_path / "s4", cache, fold=4)
+    assert list(json.loads(other["test"].read_text())) == ["4-156993-A-19"]
     assert mtimes == {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
 
 
@@ -121,9 +120,15 @@ def test_prepare_lists_missing_and_unreadable_files(tmp_path):
     with pytest.raises(RuntimeError) as error:
         esc50_prepare.prepare_esc50(data, tmp_path / "s", tmp_path / "c")
     message = str(error.value)
-    assert "2 of 5 ESC-50 clips" in message
+    assert "ESC-50: 2 of 5 clips" in message
     assert "missing: " in message and "2-100648-A-43.wav" in message
     assert "unreadable: " in message and "4-156993-A-19.wav" in message
+    files = esc50_prepare.prepare_esc50(
+        data, tmp_path / "s", tmp_path / "c", fold=3, skip_bad_clips=True
+    )
+    counts = files["counts"]
+    assert counts["train"]["missing"] == counts["train"]["unreadable"] == 1
+    assert len(json.loads(files["train"].read_text())) == 2
 
 
 def test_prepare_rejects_malformed_metadata(tmp_path):
@@ -158,7 +163,11 @@ def test_synthetic_set_is_deterministic_and_in_the_official_layout(tmp_path):
         wav_a, rate = soundfile.read(a / "audio" / row["filename"])
         wav_b, _ = soundfile.read(b / "audio" / row["filename"])
         assert rate == 44100 and (wav_a == wav_b).all()
-    esc50_prepare.check_audio_files(a, esc50_prepare.read_metadata(a))
+    clips = [
+        Clip(row["filename"], a / "audio" / row["filename"], row["filename"])
+        for row in rows
+    ]
+    assert find_problems(clips) == []
 
 
 # ------------------------------------------------------------------ recipe

@@ -120,6 +120,7 @@ def run_fold(hparams, run_opts):
             "cache_folder": hparams["cache_folder"],
             "fold": hparams["fold"],
             "sample_rate": hparams["sample_rate"],
+            "skip_bad_clips": hparams["skip_bad_clips"],
         },
     )
     datasets, labels = dataio_prep(hparams, files)

@@ -44,6 +44,38 @@ def pad_or_truncate(wav, num_samples):
     return torch.nn.functional.pad(wav, (0, num_samples - wav.shape[-1]))
 
 
+def random_crop(wav, num_samples, generator=None):
+    """Cut a random window of ``num_samples``; zero-pad shorter clips.
+
+    Arguments
+    ---------
+    wav : torch.Tensor
+        ``[samples]``.
+    num_samples : int
+        Target length.
+    generator : torch.Generator, optional
+        Random source.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[num_samples]``.
+
+    Example
+    -------
+    >>> crop = random_crop(torch.arange(10.0), 4)
+    >>> crop.shape, bool((crop[1:] - crop[:-1] == 1).all())
+    (torch.Size([4]), True)
+    >>> random_crop(torch.ones(2), 3)
+    tensor([1., 1., 0.])
+    """
+    excess = wav.shape[-1] - num_samples
+    if excess <= 0:
+        return pad_or_truncate(wav, num_samples)
+    start = int(torch.randint(excess + 1, (1,), generator=generator))
+    return wav[..., start : start + num_samples]
+
+
 def one_hot(index, num_classes):
     """A float one-hot target vector.
 
@@ -110,6 +142,9 @@ class ClipLoader:
         Random gain range (7 in the original training sets); 0 = off.
     roll_samples : int, optional (default: 0)
         Random roll range in samples (50 in the original); 0 = off.
+    crop : str, optional (default: "start")
+        How a longer clip is cut to ``clip_seconds``: ``start`` keeps its
+        beginning, ``random`` a random window (FSD50K training).
 
     Example
     -------
@@ -121,8 +156,16 @@ class ClipLoader:
     """
 
     def __init__(
-        self, sample_rate=32000, clip_seconds=None, gain_db=0, roll_samples=0
+        self,
+        sample_rate=32000,
+        clip_seconds=None,
+        gain_db=0,
+        roll_samples=0,
+        crop="start",
     ):
+        if crop not in ("start", "random"):
+            raise ValueError(f"crop must be start or random, got {crop!r}")
+        self.crop = crop
         self.sample_rate = int(sample_rate)
         self.num_samples = (
             None
@@ -178,6 +221,8 @@ class ClipLoader:
         """
         wav = self.read(path)
         wav = random_gain(wav, self.gain_db)
-        if self.num_samples is not None:
+        if self.num_samples is not None and self.crop == "random":
+            wav = random_crop(wav, self.num_samples)
+        elif self.num_samples is not None:
             wav = pad_or_truncate(wav, self.num_samples)
         return random_roll(wav, self.roll_samples)

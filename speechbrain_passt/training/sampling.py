@@ -20,18 +20,23 @@ import torch
 from speechbrain.dataio.sampler import ReproducibleWeightedRandomSampler
 
 
-def class_balanced_weights(labels, offset=100.0, scale=1000.0):
-    """Per-clip sampling weights from a label matrix.
+def class_balanced_weights(
+    labels, offset=100.0, scale=1000.0, num_classes=None
+):
+    """Per-clip sampling weights from a label matrix or label lists.
 
     Arguments
     ---------
-    labels : torch.Tensor
-        ``[clips, classes]`` multi-hot (nonzero = positive), in the
-        dataset's index order.
+    labels : torch.Tensor or list of list of int
+        ``[clips, classes]`` multi-hot (nonzero = positive), or each clip's
+        positive class indices (the memory-light form for AudioSet's two
+        million clips), in the dataset's index order.
     offset : float, optional (default: 100.0)
         Added to every class count.
     scale : float, optional (default: 1000.0)
         Numerator of the class weight.
+    num_classes : int, optional
+        Number of classes, for label lists (default: the largest index + 1).
 
     Returns
     -------
@@ -43,7 +48,11 @@ def class_balanced_weights(labels, offset=100.0, scale=1000.0):
     >>> labels = torch.tensor([[1, 0], [1, 1]])
     >>> class_balanced_weights(labels, offset=0.0, scale=1.0)
     tensor([0.5000, 1.5000], dtype=torch.float64)
+    >>> class_balanced_weights([[0], [0, 1]], offset=0.0, scale=1.0)
+    tensor([0.5000, 1.5000], dtype=torch.float64)
     """
+    if isinstance(labels, (list, tuple)):
+        return _weights_from_lists(labels, offset, scale, num_classes)
     labels = torch.as_tensor(labels)
     if labels.dim() != 2:
         raise ValueError(
@@ -54,15 +63,39 @@ def class_balanced_weights(labels, offset=100.0, scale=1000.0):
     return positive @ (scale / (counts + offset))
 
 
+def _weights_from_lists(labels, offset, scale, num_classes):
+    """The same weights from per-clip class lists, without a dense matrix."""
+    lists = [sorted({int(c) for c in clip}) for clip in labels]
+    flat = torch.tensor([c for clip in lists for c in clip], dtype=torch.long)
+    if flat.numel() and int(flat.min()) < 0:
+        raise ValueError("class indices must be >= 0")
+    size = num_classes if num_classes is not None else int(flat.max()) + 1
+    if flat.numel() and int(flat.max()) >= size:
+        raise ValueError(f"class index {int(flat.max())} >= num_classes={size}")
+    counts = torch.bincount(flat, minlength=size).double()
+    class_weight = scale / (counts + offset)
+    owner = torch.repeat_interleave(
+        torch.arange(len(lists)), torch.tensor([len(c) for c in lists])
+    )
+    weights = torch.zeros(len(lists), dtype=torch.float64)
+    return weights.index_add_(0, owner, class_weight[flat])
+
+
 def class_balanced_sampler(
-    labels, num_samples, offset=100.0, scale=1000.0, seed=129491412
+    labels,
+    num_samples,
+    offset=100.0,
+    scale=1000.0,
+    seed=129491412,
+    num_classes=None,
 ):
     """A class-balanced sampler drawing without replacement.
 
     Arguments
     ---------
-    labels : torch.Tensor
-        ``[clips, classes]`` multi-hot, in the dataset's index order.
+    labels : torch.Tensor or list of list of int
+        ``[clips, classes]`` multi-hot, or each clip's class indices, in
+        the dataset's index order.
     num_samples : int
         Clips per epoch (100000 for AudioSet in the original).
     offset : float, optional (default: 100.0)
@@ -71,6 +104,8 @@ def class_balanced_sampler(
         See :func:`class_balanced_weights`.
     seed : int, optional (default: 129491412)
         Base seed; epoch ``e`` draws with ``seed + e``.
+    num_classes : int, optional
+        Number of classes, for label lists.
 
     Returns
     -------
@@ -85,7 +120,7 @@ def class_balanced_sampler(
     >>> len(set(sampler))
     2
     """
-    weights = class_balanced_weights(labels, offset, scale)
+    weights = class_balanced_weights(labels, offset, scale, num_classes)
     drawable = int((weights > 0).sum())
     if num_samples > drawable:
         raise ValueError(
