@@ -188,3 +188,63 @@ def test_yaml_keys_are_used(dataset):
         and f'hparams["{key}"]' not in script
     ]
     assert not unused, f"{base}: keys nobody reads: {unused}"
+
+
+def test_openmic_targets_and_masks(tmp_path):
+    """Targets are relevance > 0.5; the mask marks annotated instruments."""
+    from fake_datasets import make_openmic
+    from recipe_modules import load_recipe_module
+
+    info = make_openmic(tmp_path / "data", num_train=2, num_test=1)
+    prepare = load_recipe_module("OpenMIC", "openmic_prepare")
+    files = prepare.prepare_openmic(
+        tmp_path / "data", tmp_path / "save", tmp_path / "cache"
+    )
+    train = load_recipe_module("OpenMIC", "train")
+    hparams = {
+        "sample_rate": 32000,
+        "clip_seconds": 1.0,
+        "gain_db": 0,
+        "roll_samples": 0,
+        "relevance_threshold": 0.5,
+        "cache_folder": str(tmp_path / "cache"),
+    }
+    item = train.dataio_prep(hparams, files)["train"][1]
+    relevance, annotated = info["y_true"][1], info["y_mask"][1]
+    assert item["target"].tolist() == (relevance > 0.5).astype(float).tolist()
+    assert item["mask"].tolist() == annotated.astype(float).tolist()
+    assert item["target"].sum() == 1 and item["mask"].sum() == 2
+    assert item["sig"].shape == (32000,)
+
+
+def test_audioset_sampler_options(tmp_path):
+    """The training loader draws epoch_samples clips, class-balanced."""
+    from recipe_modules import load_recipe_module
+
+    from speechbrain_passt.training import class_balanced_weights
+
+    manifest = tmp_path / "train.json"
+    labels = {"a": [0], "b": [0], "c": [0, 1], "d": [2]}
+    manifest.write_text(
+        json.dumps({k: {"class_ids": v} for k, v in labels.items()})
+    )
+    train = load_recipe_module("Audioset", "train")
+    hparams = {
+        "train_dataloader_opts": {"batch_size": 2, "shuffle": True},
+        "epoch_samples": 3,
+        "seed": 1,
+    }
+    options = train.balanced_loader_options(hparams, manifest, 3)
+    assert "shuffle" not in options and options["batch_size"] == 2
+    sampler = options["sampler"]
+    assert sampler.num_samples == 3 and not sampler.replacement
+    expected = class_balanced_weights([[0], [0], [0, 1], [2]])
+    assert sampler.weights.tolist() == expected.tolist()
+    # More samples per epoch than clips: every clip once.
+    hparams["epoch_samples"] = 100
+    assert (
+        len(
+            list(train.balanced_loader_options(hparams, manifest, 3)["sampler"])
+        )
+        == 4
+    )
