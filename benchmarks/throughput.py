@@ -21,6 +21,10 @@ Run (CPU, the numbers in benchmarks/README.md):
 
     python benchmarks/throughput.py --device cpu --threads 2
 
+``--compile-eval`` also times inference through ``torch.compile`` (inductor
+with ``freezing``: weights folded as constants, GELU and bias fused into the
+oneDNN matmuls); compilation happens during the warm-up and is not timed.
+
 On CUDA, bf16 autocast is used:
 
     python benchmarks/throughput.py --device cuda --batch-sizes 12 24
@@ -140,7 +144,9 @@ def _autocast(device):
     return torch.autocast("cpu", enabled=False)
 
 
-def measure(variant, device, batch, mode, warmup, repeats, seed, threads):
+def measure(
+    variant, device, batch, mode, warmup, repeats, seed, threads, compile=False
+):
     """Time one variant in one mode; returns seconds per step and memory."""
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -166,10 +172,16 @@ def measure(variant, device, batch, mode, warmup, repeats, seed, threads):
     else:
         encoder.eval()
         head.eval()
+        model = torch.nn.Sequential(encoder, head)
+        if compile:
+            from torch._inductor import config as inductor_config
+
+            inductor_config.freezing = True
+            model = torch.compile(model)
 
         def step():
             with torch.inference_mode(), _autocast(device):
-                head(encoder(x))
+                model(x)
 
     for _ in range(warmup):
         step()
@@ -223,6 +235,11 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--compile-eval",
+        action="store_true",
+        help="also time inference compiled with torch.compile (freezing)",
+    )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -245,6 +262,18 @@ def main(argv=None):
         evaluation = measure_isolated(
             variant, args.device, args.eval_batch_size, "eval", *common
         )
+        compiled_rate = None
+        if args.compile_eval:
+            compiled = measure_isolated(
+                variant,
+                args.device,
+                args.eval_batch_size,
+                "eval",
+                max(args.warmup, 2),
+                *common[1:],
+                True,
+            )
+            compiled_rate = args.eval_batch_size / compiled["seconds"]
         mem = (train["peak_bytes"] - train_small["peak_bytes"]) / (
             large - small
         )
@@ -259,10 +288,17 @@ def main(argv=None):
                 "mem_per_sample_gib": mem / 2**30,
                 "eval_per_s": eval_rate,
                 "eval_gflops": eval_rate * step_flops(variant, False) / 1e9,
+                "compiled_eval_per_s": compiled_rate,
             }
         )
         print(f"measured {variant}", file=sys.stderr, flush=True)
     peak = max(peak_before, matmul_peak(args.device))
+    compiled = args.compile_eval
+
+    def compiled_gflops(row):
+        flops = step_flops(row["variant"], False)
+        return row["compiled_eval_per_s"] * flops / 1e9
+
     base = rows[0]["train_per_s"] if rows else 1.0
 
     print(f"\nDevice: {device_name}; torch {torch.__version__}")
@@ -276,8 +312,9 @@ def main(argv=None):
         "| variant | train seq | train spec/s | x B | train GFLOP/s "
         "| train % peak | train mem/sample (GiB) | eval spec/s "
         "| eval GFLOP/s | eval % peak |"
+        + (" compiled eval spec/s | compiled eval % peak |" if compiled else "")
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---" * (12 if compiled else 10) + "|")
     for row in rows:
         print(
             f"| {row['variant']} | {row['train_seq']} "
@@ -289,6 +326,12 @@ def main(argv=None):
             f"| {row['eval_per_s']:.3f} "
             f"| {row['eval_gflops']:.0f} "
             f"| {100 * row['eval_gflops'] / peak:.0f}% |"
+            + (
+                f" {row['compiled_eval_per_s']:.3f} "
+                f"| {100 * compiled_gflops(row) / peak:.0f}% |"
+                if compiled
+                else ""
+            )
         )
     if args.json:
         with open(args.json, "w") as handle:
