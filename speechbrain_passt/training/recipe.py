@@ -27,6 +27,7 @@ from speechbrain.dataio.dataset import DynamicItemDataset
 from speechbrain.utils.data_pipeline import provides, takes
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
+from speechbrain_passt.labels import placeholder_labels
 from speechbrain_passt.preparation import read_label_file
 from speechbrain_passt.training.brain import PaSSTBrain
 from speechbrain_passt.training.dataio import ClipLoader, multi_hot, one_hot
@@ -244,7 +245,7 @@ def read_labels_for(hparams, files, pad=False):
             f"the data has {len(labels)} classes ({files['labels']}) but "
             f"num_classes is {num_classes}; set --num_classes"
         )
-    return labels + [f"class_{i}" for i in range(len(labels), num_classes)]
+    return labels + placeholder_labels(num_classes)[len(labels) :]
 
 
 def manifest_dataset(manifest, cache_folder, dynamic_items, output_keys):
