@@ -21,23 +21,19 @@ Authors
 import json
 import sys
 
-import speechbrain as sb
 from audioset_prepare import prepare_audioset
 
-from speechbrain_passt.training import (
-    ClipLoader,
-    class_balanced_sampler,
-    multi_hot,
-)
+from speechbrain_passt.training import class_balanced_sampler
 from speechbrain_passt.training.recipe import (
+    clip_datasets,
+    clip_loader,
     evaluate_test,
     finish,
-    fit,
-    make_brain,
-    manifest_dataset,
-    prepare_once,
+    multi_label_target,
+    prepare_dataset_once,
     read_labels_for,
     setup_experiment,
+    train_brain,
 )
 
 
@@ -60,34 +56,12 @@ def dataio_prep(hparams, files, num_classes):
         ``target``.
     """
     loaders = {
-        "train": ClipLoader(
-            hparams["sample_rate"],
-            hparams["clip_seconds"],
-            gain_db=hparams["gain_db"],
-            roll_samples=hparams["roll_samples"],
-        ),
-        "eval": ClipLoader(hparams["sample_rate"], hparams["clip_seconds"]),
+        "train": clip_loader(hparams, augment=True),
+        "eval": clip_loader(hparams),
     }
-    datasets = {}
-    for split, loader in loaders.items():
-
-        @sb.utils.data_pipeline.takes("wav")
-        @sb.utils.data_pipeline.provides("sig")
-        def audio_pipeline(wav, loader=loader):
-            return loader(wav)
-
-        @sb.utils.data_pipeline.takes("class_ids")
-        @sb.utils.data_pipeline.provides("target")
-        def target_pipeline(class_ids):
-            return multi_hot(class_ids, num_classes)
-
-        datasets[split] = manifest_dataset(
-            files[split],
-            hparams["cache_folder"],
-            [audio_pipeline, target_pipeline],
-            ["id", "sig", "target"],
-        )
-    return datasets
+    return clip_datasets(
+        hparams, files, loaders, multi_label_target(num_classes), ["target"]
+    )
 
 
 def balanced_loader_options(hparams, manifest, num_classes):
@@ -133,25 +107,20 @@ def main(argv):
         The test results.
     """
     hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_once(
+    files = prepare_dataset_once(
         prepare_audioset,
-        data_folder=hparams["data_folder"],
-        save_folder=hparams["save_folder"],
-        cache_folder=hparams["cache_folder"],
-        sample_rate=hparams["sample_rate"],
+        hparams,
         use_unbalanced=hparams["use_unbalanced"],
         audio_folder=hparams["audio_folder"],
         skip_missing=hparams["skip_missing"],
-        skip_bad_clips=hparams["skip_bad_clips"],
         audio_format=hparams["cache_format"],
         num_workers=hparams["prepare_workers"],
     )
     labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files, len(labels))
-    brain = make_brain(hparams, run_opts)
-    fit(
-        brain,
+    brain = train_brain(
         hparams,
+        run_opts,
         datasets["train"],
         datasets["eval"],
         train_loader_kwargs=balanced_loader_options(

@@ -17,22 +17,21 @@ import json
 import os
 import sys
 
-import speechbrain as sb
 from dcase20_prepare import prepare_dcase20
 from speechbrain.utils.distributed import if_main_process
 
 from speechbrain_passt.evaluation import group_accuracy, predict_dataset
-from speechbrain_passt.training import ClipLoader, one_hot
 from speechbrain_passt.training.recipe import (
+    clip_datasets,
+    clip_loader,
     evaluate_test,
     finish,
-    fit,
     log_test_stats,
-    make_brain,
-    manifest_dataset,
-    prepare_once,
+    prepare_dataset_once,
     read_labels_for,
     setup_experiment,
+    single_label_target,
+    train_brain,
 )
 
 SEEN_DEVICES = ["a", "b", "c", "s1", "s2", "s3"]
@@ -55,36 +54,17 @@ def dataio_prep(hparams, files):
         ``train`` and ``test`` DynamicItemDatasets with ``sig``, ``target``
         and ``device``.
     """
-    num_classes = hparams["num_classes"]
     loaders = {
-        "train": ClipLoader(
-            hparams["sample_rate"],
-            hparams["clip_seconds"],
-            gain_db=hparams["gain_db"],
-            roll_samples=hparams["roll_samples"],
-        ),
-        "test": ClipLoader(hparams["sample_rate"], hparams["clip_seconds"]),
+        "train": clip_loader(hparams, augment=True),
+        "test": clip_loader(hparams),
     }
-    datasets = {}
-    for split, loader in loaders.items():
-
-        @sb.utils.data_pipeline.takes("wav")
-        @sb.utils.data_pipeline.provides("sig")
-        def audio_pipeline(wav, loader=loader):
-            return loader(wav)
-
-        @sb.utils.data_pipeline.takes("class_id")
-        @sb.utils.data_pipeline.provides("target")
-        def target_pipeline(class_id):
-            return one_hot(class_id, num_classes)
-
-        datasets[split] = manifest_dataset(
-            files[split],
-            hparams["cache_folder"],
-            [audio_pipeline, target_pipeline],
-            ["id", "sig", "target", "device"],
-        )
-    return datasets
+    return clip_datasets(
+        hparams,
+        files,
+        loaders,
+        single_label_target(hparams["num_classes"]),
+        ["target", "device"],
+    )
 
 
 def device_accuracy(brain, hparams, data):
@@ -137,19 +117,12 @@ def main(argv):
         The test results.
     """
     hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_once(
-        prepare_dcase20,
-        data_folder=hparams["data_folder"],
-        save_folder=hparams["save_folder"],
-        cache_folder=hparams["cache_folder"],
-        sample_rate=hparams["sample_rate"],
-        skip_bad_clips=hparams["skip_bad_clips"],
-        num_workers=hparams["prepare_workers"],
+    files = prepare_dataset_once(
+        prepare_dcase20, hparams, num_workers=hparams["prepare_workers"]
     )
     labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files)
-    brain = make_brain(hparams, run_opts)
-    fit(brain, hparams, datasets["train"], datasets["test"])
+    brain = train_brain(hparams, run_opts, datasets["train"], datasets["test"])
     results = evaluate_test(brain, hparams, datasets["test"])
     if if_main_process():
         by_device = device_accuracy(brain, hparams, datasets["test"])

@@ -21,15 +21,23 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 
-import speechbrain as sb
 from esc50_prepare import prepare_esc50
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
 from speechbrain_passt.synthetic import generate_synthetic_esc50
-from speechbrain_passt.training import ClipLoader, PaSSTBrain, one_hot
-from speechbrain_passt.training.hparams import load_hparams
+from speechbrain_passt.training.recipe import (
+    clip_datasets,
+    clip_loader,
+    evaluate_test,
+    export_model,
+    prepare_dataset_once,
+    read_labels_for,
+    reload_hparams,
+    setup_experiment,
+    single_label_target,
+    train_brain,
+)
 
 FOLDS = (1, 2, 3, 4, 5)
 
@@ -46,50 +54,21 @@ def dataio_prep(hparams, files):
 
     Returns
     -------
-    datasets : dict
+    dict
         ``train`` and ``test`` DynamicItemDatasets with ``sig`` and
         ``target``.
-    labels : list of str
-        Class names in target order.
     """
-    with open(files["labels"]) as fin:
-        labels = json.load(fin)
-    num_classes = hparams["num_classes"]
-    if len(labels) > num_classes:
-        raise ValueError(
-            f"the metadata has {len(labels)} classes but num_classes is "
-            f"{num_classes}"
-        )
-    labels += [f"class_{i}" for i in range(len(labels), num_classes)]
     loaders = {
-        "train": ClipLoader(
-            hparams["sample_rate"],
-            hparams["clip_seconds"],
-            gain_db=hparams["gain_db"],
-            roll_samples=hparams["roll_samples"],
-        ),
-        "test": ClipLoader(hparams["sample_rate"], hparams["clip_seconds"]),
+        "train": clip_loader(hparams, augment=True),
+        "test": clip_loader(hparams),
     }
-    datasets = {}
-    for split, loader in loaders.items():
-
-        @sb.utils.data_pipeline.takes("wav")
-        @sb.utils.data_pipeline.provides("sig")
-        def audio_pipeline(wav, loader=loader):
-            return loader(wav)
-
-        @sb.utils.data_pipeline.takes("class_id")
-        @sb.utils.data_pipeline.provides("target")
-        def target_pipeline(class_id):
-            return one_hot(class_id, num_classes)
-
-        datasets[split] = sb.dataio.dataset.DynamicItemDataset.from_json(
-            json_path=files[split],
-            replacements={"data_root": hparams["cache_folder"]},
-            dynamic_items=[audio_pipeline, target_pipeline],
-            output_keys=["id", "sig", "target"],
-        )
-    return datasets, labels
+    return clip_datasets(
+        hparams,
+        files,
+        loaders,
+        single_label_target(hparams["num_classes"]),
+        ["target"],
+    )
 
 
 def run_fold(hparams, run_opts):
@@ -108,49 +87,24 @@ def run_fold(hparams, run_opts):
         Test statistics (``accuracy``, ``loss``) and the export folder.
     """
     os.makedirs(hparams["fold_folder"], exist_ok=True)
-    files = {
-        name: os.path.join(hparams["save_folder"], f"{name}.json")
-        for name in ("train", "test", "labels")
-    }
-    run_on_main(
-        prepare_esc50,
-        kwargs={
-            "data_folder": hparams["data_folder"],
-            "save_folder": hparams["save_folder"],
-            "cache_folder": hparams["cache_folder"],
-            "fold": hparams["fold"],
-            "sample_rate": hparams["sample_rate"],
-            "skip_bad_clips": hparams["skip_bad_clips"],
-        },
-    )
-    datasets, labels = dataio_prep(hparams, files)
-    brain = PaSSTBrain(
-        modules=hparams["modules"],
-        opt_class=hparams["opt_class"],
-        hparams=hparams,
-        run_opts=run_opts,
-        checkpointer=hparams["checkpointer"],
-    )
-    brain.fit(
-        hparams["epoch_counter"],
+    files = prepare_dataset_once(prepare_esc50, hparams, fold=hparams["fold"])
+    # The metadata names the targets up to the highest one it uses.
+    labels = read_labels_for(hparams, files, pad=True)
+    datasets = dataio_prep(hparams, files)
+    # No validation split: the held-out fold is evaluated every epoch.
+    brain = train_brain(
+        hparams,
+        run_opts,
         datasets["train"],
         datasets["test"],
-        train_loader_kwargs=hparams["train_dataloader_opts"],
         valid_loader_kwargs=hparams["test_dataloader_opts"],
     )
-    brain.evaluate(
-        datasets["test"],
-        progressbar=True,
-        test_loader_kwargs=hparams["test_dataloader_opts"],
-    )
-    run_on_main(
-        brain.export_pretrained, args=[hparams["export_folder"], labels]
-    )
+    stats = evaluate_test(brain, hparams, datasets["test"], progressbar=True)
     return {
         "fold": int(hparams["fold"]),
-        "accuracy": brain.test_stats["accuracy"],
-        "loss": brain.test_stats["loss"],
-        "model": os.path.abspath(hparams["export_folder"]),
+        "accuracy": stats["accuracy"],
+        "loss": stats["loss"],
+        "model": export_model(brain, hparams, labels),
     }
 
 
@@ -197,22 +151,7 @@ def main(argv):
     dict
         The cross-validation summary.
     """
-    hparams_file, run_opts, overrides = sb.parse_arguments(argv)
-    sb.utils.distributed.ddp_init_group(run_opts)
-    hparams, text = load_hparams(hparams_file, overrides)
-
-    # Save the merged (variant + base) file, so the experiment folder holds
-    # every setting.
-    with tempfile.TemporaryDirectory() as tmp:
-        merged = os.path.join(tmp, os.path.basename(hparams_file))
-        with open(merged, "w") as fout:
-            fout.write(text)
-        sb.create_experiment_directory(
-            experiment_directory=hparams["output_folder"],
-            hyperparams_to_save=merged,
-            overrides=overrides,
-        )
-
+    hparams, run_opts = setup_experiment(argv, __file__)
     if hparams["synthetic_data"] is not None:
         run_on_main(
             generate_synthetic_esc50,
@@ -224,8 +163,7 @@ def main(argv):
     if fold == "all":
         results = []
         for each in FOLDS:
-            fold_overrides = dict(_as_dict(overrides), fold=each)
-            fold_hparams, _ = load_hparams(hparams_file, fold_overrides)
+            fold_hparams = reload_hparams(argv, fold=each)
             results.append(run_fold(fold_hparams, run_opts))
     elif fold in FOLDS:
         results = [run_fold(hparams, run_opts)]
@@ -248,18 +186,6 @@ def main(argv):
                 f"{100 * summary['accuracy_std']:.2f}%"
             )
     return summary
-
-
-def _as_dict(overrides):
-    """Command-line overrides (a YAML string from sb.parse_arguments) as a
-    dict."""
-    if not overrides:
-        return {}
-    if isinstance(overrides, dict):
-        return overrides
-    import ruamel.yaml
-
-    return dict(ruamel.yaml.YAML().load(overrides) or {})
 
 
 if __name__ == "__main__":

@@ -17,27 +17,22 @@ Authors
 
 import sys
 
-import speechbrain as sb
 import torch
 from fsd50k_prepare import prepare_fsd50k
 from speechbrain.utils.distributed import if_main_process
 
 from speechbrain_passt.evaluation import predict_dataset
-from speechbrain_passt.training import (
-    ClipLoader,
-    mean_average_precision,
-    mean_roc_auc,
-    multi_hot,
-)
+from speechbrain_passt.training import mean_average_precision, mean_roc_auc
 from speechbrain_passt.training.recipe import (
+    clip_datasets,
+    clip_loader,
     finish,
-    fit,
     log_test_stats,
-    make_brain,
-    manifest_dataset,
-    prepare_once,
+    multi_label_target,
+    prepare_dataset_once,
     read_labels_for,
     setup_experiment,
+    train_brain,
 )
 
 
@@ -58,39 +53,18 @@ def dataio_prep(hparams, files):
         and ``eval`` (whole clips) DynamicItemDatasets with ``sig`` and
         ``target``.
     """
-    rate, seconds = hparams["sample_rate"], hparams["clip_seconds"]
     loaders = {
-        "train": ClipLoader(
-            rate,
-            seconds,
-            gain_db=hparams["gain_db"],
-            roll_samples=hparams["roll_samples"],
-            crop="random",
-        ),
-        "valid": ClipLoader(rate, seconds),
-        "eval": ClipLoader(rate, None),
+        "train": clip_loader(hparams, augment=True, crop="random"),
+        "valid": clip_loader(hparams),
+        "eval": clip_loader(hparams, clip_seconds=None),
     }
-    num_classes = hparams["num_classes"]
-    datasets = {}
-    for split, loader in loaders.items():
-
-        @sb.utils.data_pipeline.takes("wav")
-        @sb.utils.data_pipeline.provides("sig")
-        def audio_pipeline(wav, loader=loader):
-            return loader(wav)
-
-        @sb.utils.data_pipeline.takes("class_ids")
-        @sb.utils.data_pipeline.provides("target")
-        def target_pipeline(class_ids):
-            return multi_hot(class_ids, num_classes)
-
-        datasets[split] = manifest_dataset(
-            files[split],
-            hparams["cache_folder"],
-            [audio_pipeline, target_pipeline],
-            ["id", "sig", "target"],
-        )
-    return datasets
+    return clip_datasets(
+        hparams,
+        files,
+        loaders,
+        multi_label_target(hparams["num_classes"]),
+        ["target"],
+    )
 
 
 def evaluate_whole_clips(brain, hparams, data):
@@ -146,19 +120,12 @@ def main(argv):
         The eval results.
     """
     hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_once(
-        prepare_fsd50k,
-        data_folder=hparams["data_folder"],
-        save_folder=hparams["save_folder"],
-        cache_folder=hparams["cache_folder"],
-        sample_rate=hparams["sample_rate"],
-        skip_bad_clips=hparams["skip_bad_clips"],
-        num_workers=hparams["prepare_workers"],
+    files = prepare_dataset_once(
+        prepare_fsd50k, hparams, num_workers=hparams["prepare_workers"]
     )
     labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files)
-    brain = make_brain(hparams, run_opts)
-    fit(brain, hparams, datasets["train"], datasets["valid"])
+    brain = train_brain(hparams, run_opts, datasets["train"], datasets["valid"])
     results = {}
     if if_main_process():
         results = evaluate_whole_clips(brain, hparams, datasets["eval"])

@@ -19,16 +19,15 @@ import speechbrain as sb
 import torch
 from openmic_prepare import prepare_openmic
 
-from speechbrain_passt.training import ClipLoader
 from speechbrain_passt.training.recipe import (
+    clip_datasets,
+    clip_loader,
     evaluate_test,
     finish,
-    fit,
-    make_brain,
-    manifest_dataset,
-    prepare_once,
+    prepare_dataset_once,
     read_labels_for,
     setup_experiment,
+    train_brain,
 )
 
 
@@ -48,37 +47,21 @@ def dataio_prep(hparams, files):
         ``train`` and ``test`` DynamicItemDatasets with ``sig``, ``target``
         (relevance > 0.5) and ``mask`` (1 where annotated).
     """
-    loaders = {
-        "train": ClipLoader(
-            hparams["sample_rate"],
-            hparams["clip_seconds"],
-            gain_db=hparams["gain_db"],
-            roll_samples=hparams["roll_samples"],
-        ),
-        "test": ClipLoader(hparams["sample_rate"], hparams["clip_seconds"]),
-    }
     threshold = hparams["relevance_threshold"]
-    datasets = {}
-    for split, loader in loaders.items():
 
-        @sb.utils.data_pipeline.takes("wav")
-        @sb.utils.data_pipeline.provides("sig")
-        def audio_pipeline(wav, loader=loader):
-            return loader(wav)
+    @sb.utils.data_pipeline.takes("relevance", "annotated")
+    @sb.utils.data_pipeline.provides("target", "mask")
+    def label_pipeline(relevance, annotated):
+        yield (torch.tensor(relevance) > threshold).float()
+        yield torch.tensor(annotated, dtype=torch.float32)
 
-        @sb.utils.data_pipeline.takes("relevance", "annotated")
-        @sb.utils.data_pipeline.provides("target", "mask")
-        def label_pipeline(relevance, annotated):
-            yield (torch.tensor(relevance) > threshold).float()
-            yield torch.tensor(annotated, dtype=torch.float32)
-
-        datasets[split] = manifest_dataset(
-            files[split],
-            hparams["cache_folder"],
-            [audio_pipeline, label_pipeline],
-            ["id", "sig", "target", "mask"],
-        )
-    return datasets
+    loaders = {
+        "train": clip_loader(hparams, augment=True),
+        "test": clip_loader(hparams),
+    }
+    return clip_datasets(
+        hparams, files, loaders, label_pipeline, ["target", "mask"]
+    )
 
 
 def main(argv):
@@ -95,19 +78,12 @@ def main(argv):
         The test results.
     """
     hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_once(
-        prepare_openmic,
-        data_folder=hparams["data_folder"],
-        save_folder=hparams["save_folder"],
-        cache_folder=hparams["cache_folder"],
-        sample_rate=hparams["sample_rate"],
-        skip_bad_clips=hparams["skip_bad_clips"],
-        num_workers=hparams["prepare_workers"],
+    files = prepare_dataset_once(
+        prepare_openmic, hparams, num_workers=hparams["prepare_workers"]
     )
     labels = read_labels_for(hparams, files)
     datasets = dataio_prep(hparams, files)
-    brain = make_brain(hparams, run_opts)
-    fit(brain, hparams, datasets["train"], datasets["test"])
+    brain = train_brain(hparams, run_opts, datasets["train"], datasets["test"])
     results = evaluate_test(brain, hparams, datasets["test"])
     return finish(brain, hparams, labels, results)
 
