@@ -4,7 +4,7 @@ Authors
  * speechbrain-passt developers 2026
 """
 
-from speechbrain_passt.checkpoints import load_original_checkpoint
+from speechbrain_passt.weights.checkpoints import load_original_checkpoint
 from speechbrain_passt.lobes.features import PaSSTFbank
 from speechbrain_passt.lobes.passt import PaSST, PaSSTHead
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from speechbrain_passt.labels import audioset_csv
+from speechbrain_passt.data.labels import audioset_csv
 
 
 def write_clip(path, seconds, sample_rate, freq, seed, channels=1, **kw):

@@ -9,14 +9,14 @@ import torch
 from timm.layers import resample_abs_pos_embed
 
 from speechbrain_passt import PaSST, PaSSTHead
-from speechbrain_passt.checkpoints import (
+from speechbrain_passt.weights.checkpoints import (
     PASST_L_BLOCKS,
     CheckpointUnavailableError,
     load_imagenet_deit,
     load_original_checkpoint,
     load_pretrained_weights,
 )
-from speechbrain_passt.imagenet import DEIT_FILENAME, DEIT_NAME
+from speechbrain_passt.weights.imagenet import DEIT_FILENAME, DEIT_NAME
 
 
 @pytest.fixture(scope="module")

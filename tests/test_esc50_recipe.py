@@ -24,8 +24,8 @@ sys.path.insert(0, str(RECIPE))
 
 import esc50_prepare  # noqa: E402
 
-from speechbrain_passt.preparation import Clip, find_problems  # noqa: E402
-from speechbrain_passt.synthetic import generate_synthetic_esc50  # noqa: E402
+from speechbrain_passt.data.preparation import Clip, find_problems  # noqa: E402
+from speechbrain_passt.data.synthetic import generate_synthetic_esc50  # noqa: E402
 
 TINY_MODEL = [
     "--pretrained=null",

@@ -15,7 +15,7 @@ import soundfile
 import torch
 
 from speechbrain_passt import PaSST, PaSSTHead
-from speechbrain_passt.checkpoints import (
+from speechbrain_passt.weights.checkpoints import (
     CheckpointMismatchError,
     export_pretrained_folder,
 )

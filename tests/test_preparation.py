@@ -1,4 +1,4 @@
-"""Shared dataset preparation (speechbrain_passt.preparation)."""
+"""Shared dataset preparation (speechbrain_passt.data.preparation)."""
 
 import json
 
@@ -9,7 +9,7 @@ import torch
 from speechbrain.dataio import audio_io
 from speechbrain.dataio.dataset import DynamicItemDataset
 
-from speechbrain_passt.preparation import (
+from speechbrain_passt.data.preparation import (
     ALL_PROBLEMS,
     EMPTY,
     MISSING,

@@ -17,8 +17,8 @@ from fake_datasets import (
 from recipe_modules import load_recipe_module, run_doctests
 from speechbrain.dataio import audio_io
 
-from speechbrain_passt.labels import audioset_labels
-from speechbrain_passt.preparation import BadClipsError
+from speechbrain_passt.data.labels import audioset_labels
+from speechbrain_passt.data.preparation import BadClipsError
 
 PREPARE = {
     "Audioset": ("audioset_prepare", "prepare_audioset", make_audioset),

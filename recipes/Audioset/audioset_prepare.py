@@ -33,8 +33,8 @@ import logging
 import os
 from pathlib import Path
 
-from speechbrain_passt.labels import audioset_csv
-from speechbrain_passt.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.labels import audioset_csv
+from speechbrain_passt.data.preparation import Clip, prepare_dataset
 
 logger = logging.getLogger(__name__)
 

@@ -29,7 +29,7 @@ import csv
 import os
 from pathlib import Path
 
-from speechbrain_passt.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.preparation import Clip, prepare_dataset
 
 SCENES = [
     "airport",

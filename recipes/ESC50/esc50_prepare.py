@@ -2,7 +2,7 @@
 
 Reads ``meta/esc50.csv`` and ``audio/*.wav`` (44.1 kHz mono, 5 s) and hands
 the clips to the preparation every recipe shares
-(:mod:`speechbrain_passt.preparation`): every listed file is checked up
+(:mod:`speechbrain_passt.data.preparation`): every listed file is checked up
 front (missing or unreadable files are all listed and counted, an error
 unless ``skip_bad_clips``), each clip is resampled ONCE to the model rate
 into a cache folder (later runs and other folds reuse it), and SpeechBrain
@@ -19,7 +19,7 @@ import logging
 import os
 from pathlib import Path
 
-from speechbrain_passt.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.preparation import Clip, prepare_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def prepare_esc50(
     """Check, resample and write the manifests of one ESC-50 fold.
 
     The checks, the resampling cache and the manifests are those of
-    :func:`speechbrain_passt.preparation.prepare_dataset`, shared by all
+    :func:`speechbrain_passt.data.preparation.prepare_dataset`, shared by all
     recipes.
 
     Arguments

@@ -25,7 +25,7 @@ import sys
 from esc50_prepare import prepare_esc50
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
-from speechbrain_passt.synthetic import generate_synthetic_esc50
+from speechbrain_passt.data.synthetic import generate_synthetic_esc50
 from speechbrain_passt.training.recipe import (
     clip_datasets,
     clip_loader,

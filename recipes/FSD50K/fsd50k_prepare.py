@@ -24,7 +24,7 @@ import csv
 import os
 from pathlib import Path
 
-from speechbrain_passt.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.preparation import Clip, prepare_dataset
 
 GROUND_TRUTH = "FSD50K.ground_truth"
 

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from speechbrain_passt.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.preparation import Clip, prepare_dataset
 
 NUM_CLASSES = 20
 PARTITIONS = {"train": "split01_train.csv", "test": "split01_test.csv"}

@@ -22,7 +22,7 @@ import speechbrain as sb
 import torch
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_passt.checkpoints import load_pretrained_weights
+from speechbrain_passt.weights.checkpoints import load_pretrained_weights
 from speechbrain_passt.training.metrics import ClipMetrics
 from speechbrain_passt.training.objectives import (
     check_target_kind,
@@ -81,7 +81,7 @@ class PaSSTBrain(sb.Brain):
       metric (``accuracy`` or ``mAP``, prefixed ``swa_`` when evaluating
       with SWA); False = the last one;
     * ``pretrained``: initial weights (null = from scratch; else anything
-      :func:`~speechbrain_passt.checkpoints.load_pretrained_weights` takes,
+      :func:`~speechbrain_passt.weights.checkpoints.load_pretrained_weights` takes,
       e.g. a converted checkpoint, a pretrained folder or ``imagenet``);
     * ``train_logger`` and ``epoch_counter``, as in every recipe.
 
@@ -460,9 +460,9 @@ class PaSSTBrain(sb.Brain):
         -------
         pathlib.Path
             The folder (from
-            :func:`~speechbrain_passt.checkpoints.export_pretrained_folder`).
+            :func:`~speechbrain_passt.weights.checkpoints.export_pretrained_folder`).
         """
-        from speechbrain_passt.checkpoints import export_pretrained_folder
+        from speechbrain_passt.weights.checkpoints import export_pretrained_folder
 
         encoder, head = self.inference_modules()
         fbank = self.modules.compute_features
@@ -493,7 +493,7 @@ def load_initial_weights(encoder, head, pretrained):
         differs).
     pretrained : str, os.PathLike or None
         None or "" (from scratch), or anything
-        :func:`~speechbrain_passt.checkpoints.load_pretrained_weights`
+        :func:`~speechbrain_passt.weights.checkpoints.load_pretrained_weights`
         accepts: a SpeechBrain pretrained folder, an original-layout
         checkpoint file and, with the weights registry, a released
         checkpoint's name or ``imagenet`` (DeiT weights adapted to the

@@ -27,8 +27,8 @@ from speechbrain.dataio.dataset import DynamicItemDataset
 from speechbrain.utils.data_pipeline import provides, takes
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
-from speechbrain_passt.labels import placeholder_labels
-from speechbrain_passt.preparation import read_label_file
+from speechbrain_passt.data.labels import placeholder_labels
+from speechbrain_passt.data.preparation import read_label_file
 from speechbrain_passt.training.brain import PaSSTBrain
 from speechbrain_passt.training.dataio import ClipLoader, multi_hot, one_hot
 from speechbrain_passt.training.hparams import load_hparams

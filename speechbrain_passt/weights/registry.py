@@ -25,7 +25,7 @@ import torch
 RELEASE_URL = "https://github.com/kkoutini/PaSST/releases/download/"
 
 # Names of the ImageNet start point (DeiT-B distilled, 384 px); not a PaSST
-# checkpoint, see ``speechbrain_passt.checkpoints.load_imagenet_deit``.
+# checkpoint, see ``speechbrain_passt.weights.checkpoints.load_imagenet_deit``.
 IMAGENET_NAMES = (
     "passt_deit_bd_p16_384",
     "deit_base_distilled_patch16_384",
@@ -531,7 +531,7 @@ def fetch_checkpoint(name, download=True):
     >>> fetch_checkpoint("passt_30sec", download=False)
     Traceback (most recent call last):
     ...
-    speechbrain_passt.registry.CheckpointUnavailableError: ...
+    speechbrain_passt.weights.registry.CheckpointUnavailableError: ...
     """
     info = get_checkpoint(name)
     folder = cache_dir()

@@ -4,7 +4,7 @@
 name, fetched into torch hub's cache, or a downloaded file), an original-layout
 state dict, a Lightning checkpoint of the original training code or ImageNet
 DeiT weights into a SpeechBrain pretrained folder
-(:func:`speechbrain_passt.checkpoints.export_pretrained_folder`)::
+(:func:`speechbrain_passt.weights.checkpoints.export_pretrained_folder`)::
 
     passt-convert passt-s-f128-p16-s10-ap.476-swa.pt pretrained/passt_s
     passt-convert esc50.ckpt out --lightning-prefix net_swa \\
@@ -18,16 +18,16 @@ import argparse
 import logging
 import sys
 
-from speechbrain_passt.checkpoints import (
+from speechbrain_passt.weights.checkpoints import (
     export_pretrained_folder,
     load_original_checkpoint,
 )
-from speechbrain_passt.labels import (
+from speechbrain_passt.data.labels import (
     audioset_labels,
     placeholder_labels,
     read_labels,
 )
-from speechbrain_passt.registry import find_checkpoint
+from speechbrain_passt.weights.registry import find_checkpoint
 
 logger = logging.getLogger(__name__)
 AUDIOSET_CLASSES = 527

@@ -8,8 +8,8 @@ SpeechBrain's ``Pretrainer`` (``collect_files`` + ``load_collected``) or an
 inference class's ``from_hparams``, offline from a local directory.
 
 The yaml's ``Pretrainer`` loads the two modules and the label encoder through
-strict hooks (:func:`speechbrain_passt.checkpoints.load_module_strict`,
-:func:`speechbrain_passt.checkpoints.load_label_encoder_strict`): SpeechBrain's
+strict hooks (:func:`speechbrain_passt.weights.checkpoints.load_module_strict`,
+:func:`speechbrain_passt.weights.checkpoints.load_label_encoder_strict`): SpeechBrain's
 default transfer only warns on missing keys and skips a missing label file.
 
 Authors
@@ -208,10 +208,10 @@ def _yaml_mapping(mapping, indent="    "):
 def _hparams_text(folder, multi_label, fbank, encoder, head):
     fbank = dict(fbank)
     sample_rate = fbank.pop("sample_rate")
-    hooks = "speechbrain_passt.checkpoints"
+    hooks = "speechbrain_passt.weights.checkpoints"
     return f"""\
 # PaSST for inference: a SpeechBrain pretrained folder written by
-# speechbrain_passt.checkpoints.export_pretrained_folder. Override
+# speechbrain_passt.weights.checkpoints.export_pretrained_folder. Override
 # pretrained_path when the folder moves.
 
 pretrained_path: {_yaml_value(str(folder))}

@@ -1,0 +1,1 @@
+"""Command-line tools: ``passt-tag`` and ``passt-convert``."""
