@@ -17,6 +17,8 @@ import torch
 from hyperpyyaml import load_hyperpyyaml
 
 from speechbrain_passt import PaSST, PaSSTHead
+from speechbrain_passt.cli.convert import main
+from speechbrain_passt.data.labels import audioset_labels, read_labels
 from speechbrain_passt.weights.checkpoints import (
     HEAD_KEYS,
     PASST_L_BLOCKS,
@@ -28,8 +30,6 @@ from speechbrain_passt.weights.checkpoints import (
     read_state_dict,
     reduce_depth,
 )
-from speechbrain_passt.cli.convert import main
-from speechbrain_passt.data.labels import audioset_labels, read_labels
 from speechbrain_passt.weights.registry import (
     CHECKPOINTS,
     RELEASE_URL,

@@ -5,7 +5,10 @@ import torch
 from speechbrain.dataio.dataset import DynamicItemDataset
 
 from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
-from speechbrain_passt.training.evaluation import group_accuracy, predict_dataset
+from speechbrain_passt.training.evaluation import (
+    group_accuracy,
+    predict_dataset,
+)
 
 
 @pytest.fixture(scope="module")

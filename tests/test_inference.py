@@ -15,11 +15,11 @@ import soundfile
 import torch
 
 from speechbrain_passt import PaSST, PaSSTHead
+from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
 from speechbrain_passt.weights.checkpoints import (
     CheckpointMismatchError,
     export_pretrained_folder,
 )
-from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
 
 RATE = 32000
 LABELS = [f"class {i}" for i in range(10)]

@@ -20,7 +20,10 @@ import sys
 from dcase20_prepare import prepare_dcase20
 from speechbrain.utils.distributed import if_main_process
 
-from speechbrain_passt.training.evaluation import group_accuracy, predict_dataset
+from speechbrain_passt.training.evaluation import (
+    group_accuracy,
+    predict_dataset,
+)
 from speechbrain_passt.training.recipe import (
     clip_datasets,
     clip_loader,

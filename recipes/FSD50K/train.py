@@ -21,8 +21,8 @@ import torch
 from fsd50k_prepare import prepare_fsd50k
 from speechbrain.utils.distributed import if_main_process
 
-from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training import mean_average_precision, mean_roc_auc
+from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.recipe import (
     clip_datasets,
     clip_loader,

@@ -18,14 +18,14 @@ import argparse
 import logging
 import sys
 
-from speechbrain_passt.weights.checkpoints import (
-    export_pretrained_folder,
-    load_original_checkpoint,
-)
 from speechbrain_passt.data.labels import (
     audioset_labels,
     placeholder_labels,
     read_labels,
+)
+from speechbrain_passt.weights.checkpoints import (
+    export_pretrained_folder,
+    load_original_checkpoint,
 )
 from speechbrain_passt.weights.registry import find_checkpoint
 

@@ -51,12 +51,12 @@ from speechbrain.dataio.encoder import CategoricalEncoder
 from speechbrain.dataio.preprocess import AudioNormalizer
 from speechbrain.inference.interfaces import Pretrained
 
-from speechbrain_passt.weights.checkpoints import CheckpointMismatchError
 from speechbrain_passt.lobes.features import PaSSTFbank
 from speechbrain_passt.lobes.passt import (  # PaSSTHead: for the doctests
     PaSST,
     PaSSTHead,  # noqa: F401
 )
+from speechbrain_passt.weights.checkpoints import CheckpointMismatchError
 
 QUANTIZED_MODULES = ("embedding_model", "classifier")
 
@@ -348,7 +348,9 @@ class PaSSTClassifier(Pretrained):
         Example
         -------
         >>> from speechbrain_passt import PaSST, PaSSTHead
-        >>> from speechbrain_passt.weights.checkpoints import export_pretrained_folder
+        >>> from speechbrain_passt.weights.checkpoints import (
+        ...     export_pretrained_folder,
+        ... )
         >>> folder = export_pretrained_folder(
         ...     PaSST(embed_dim=32, depth=1, num_heads=2),
         ...     PaSSTHead(32, 3),

@@ -22,13 +22,13 @@ import speechbrain as sb
 import torch
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_passt.weights.checkpoints import load_pretrained_weights
 from speechbrain_passt.training.metrics import ClipMetrics
 from speechbrain_passt.training.objectives import (
     check_target_kind,
     compute_loss,
 )
 from speechbrain_passt.training.swa import StochasticWeightAveraging
+from speechbrain_passt.weights.checkpoints import load_pretrained_weights
 
 logger = logging.getLogger(__name__)
 
@@ -462,7 +462,9 @@ class PaSSTBrain(sb.Brain):
             The folder (from
             :func:`~speechbrain_passt.weights.checkpoints.export_pretrained_folder`).
         """
-        from speechbrain_passt.weights.checkpoints import export_pretrained_folder
+        from speechbrain_passt.weights.checkpoints import (
+            export_pretrained_folder,
+        )
 
         encoder, head = self.inference_modules()
         fbank = self.modules.compute_features

@@ -20,8 +20,8 @@ Authors
 import torch
 from speechbrain.dataio.dataloader import make_dataloader
 
-from speechbrain_passt.inference import PaSSTClassifier
 from speechbrain_passt.data.labels import placeholder_labels
+from speechbrain_passt.inference import PaSSTClassifier
 from speechbrain_passt.lobes.features import PaSSTFbank  # noqa: F401
 from speechbrain_passt.lobes.passt import PaSST, PaSSTHead  # noqa: F401
 

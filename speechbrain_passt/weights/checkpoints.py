@@ -30,10 +30,7 @@ import os
 
 import torch
 
-from speechbrain_passt.weights.pretrained_folder import (
-    encoder_config,
-    export_pretrained_folder,
-)
+from speechbrain_passt.lobes.passt import PaSST, PaSSTHead
 from speechbrain_passt.weights.imagenet import (
     DEIT_FILENAME,
     DEIT_NAME,
@@ -41,7 +38,10 @@ from speechbrain_passt.weights.imagenet import (
     adapt_imagenet_state_dict,
     is_imagenet_state_dict,
 )
-from speechbrain_passt.lobes.passt import PaSST, PaSSTHead
+from speechbrain_passt.weights.pretrained_folder import (
+    encoder_config,
+    export_pretrained_folder,
+)
 from speechbrain_passt.weights.registry import (
     IMAGENET_NAMES,
     CheckpointUnavailableError,
