@@ -7,7 +7,7 @@ folders load unchanged. New code imports from
 :mod:`speechbrain_passt.weights`.
 """
 
-from speechbrain_passt.weights.checkpoints import (
+from speechbrain_passt.weights import (
     load_label_encoder_strict,
     load_module_strict,
 )

@@ -19,7 +19,7 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain_passt import PaSST, PaSSTHead
 from speechbrain_passt.cli.convert import main
 from speechbrain_passt.data.labels import audioset_labels, read_labels
-from speechbrain_passt.weights.checkpoints import (
+from speechbrain_passt.weights import (
     HEAD_KEYS,
     PASST_L_BLOCKS,
     CheckpointMismatchError,

@@ -9,7 +9,7 @@ import torch
 from timm.layers import resample_abs_pos_embed
 
 from speechbrain_passt import PaSST, PaSSTHead
-from speechbrain_passt.weights.checkpoints import (
+from speechbrain_passt.weights import (
     PASST_L_BLOCKS,
     CheckpointUnavailableError,
     load_imagenet_deit,

@@ -16,7 +16,7 @@ import torch
 
 from speechbrain_passt import PaSST, PaSSTHead
 from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
-from speechbrain_passt.weights.checkpoints import (
+from speechbrain_passt.weights import (
     CheckpointMismatchError,
     export_pretrained_folder,
 )

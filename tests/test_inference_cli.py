@@ -14,7 +14,7 @@ import torch
 from speechbrain_passt import PaSST, PaSSTHead
 from speechbrain_passt.cli.tag import main
 from speechbrain_passt.inference import PaSSTClassifier
-from speechbrain_passt.weights.checkpoints import export_pretrained_folder
+from speechbrain_passt.weights import export_pretrained_folder
 
 LABELS = ["dog", "rain", "siren", "speech", "music", "engine"]
 

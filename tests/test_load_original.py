@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from speechbrain_passt import load_original_checkpoint
-from speechbrain_passt.weights.checkpoints import CheckpointMismatchError
+from speechbrain_passt.weights import CheckpointMismatchError
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from speechbrain_passt.data.labels import (
     placeholder_labels,
     read_labels,
 )
-from speechbrain_passt.weights.checkpoints import (
+from speechbrain_passt.weights import (
     export_pretrained_folder,
     load_original_checkpoint,
 )

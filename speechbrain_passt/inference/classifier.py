@@ -56,7 +56,7 @@ from speechbrain_passt.lobes.passt import (  # PaSSTHead: for the doctests
     PaSST,
     PaSSTHead,  # noqa: F401
 )
-from speechbrain_passt.weights.checkpoints import CheckpointMismatchError
+from speechbrain_passt.weights import CheckpointMismatchError
 
 QUANTIZED_MODULES = ("embedding_model", "classifier")
 
@@ -348,7 +348,7 @@ class PaSSTClassifier(Pretrained):
         Example
         -------
         >>> from speechbrain_passt import PaSST, PaSSTHead
-        >>> from speechbrain_passt.weights.checkpoints import (
+        >>> from speechbrain_passt.weights import (
         ...     export_pretrained_folder,
         ... )
         >>> folder = export_pretrained_folder(

@@ -28,7 +28,7 @@ from speechbrain_passt.training.objectives import (
     compute_loss,
 )
 from speechbrain_passt.training.swa import StochasticWeightAveraging
-from speechbrain_passt.weights.checkpoints import load_pretrained_weights
+from speechbrain_passt.weights import load_pretrained_weights
 
 logger = logging.getLogger(__name__)
 
@@ -462,7 +462,7 @@ class PaSSTBrain(sb.Brain):
             The folder (from
             :func:`~speechbrain_passt.weights.checkpoints.export_pretrained_folder`).
         """
-        from speechbrain_passt.weights.checkpoints import (
+        from speechbrain_passt.weights import (
             export_pretrained_folder,
         )
 
