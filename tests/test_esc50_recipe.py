@@ -416,46 +416,9 @@ def test_recipe_csv_lists_every_esc50_yaml():
     runnable = {
         f"hparams/esc50/{path.name}"
         for path in (ROOT / "hparams" / "esc50").glob("*.yaml")
-        if path.name != "common.yaml"  # the shared base of the variants
     }
     assert listed == runnable
     for row in rows:
         assert row["test_debug_flags"]
         for column in ("Script_file", "Data_prep_file", "Readme_file"):
             assert (ROOT / row[column]).is_file()
-
-
-@pytest.mark.parametrize(
-    "name",
-    sorted(p.name for p in (ROOT / "hparams" / "esc50").glob("*.yaml")),
-)
-def test_every_yaml_key_is_used(name):
-    """SpeechBrain's check_yaml_vs_script, with the package's Brain and
-    shared recipe module counted as part of the script (they read the
-    training settings)."""
-    import dataclasses
-    import re
-
-    import ruamel.yaml
-    from speechbrain.utils.run_opts import RunOptions
-
-    from speechbrain_passt.training import PaSSTBrain, recipe
-    from speechbrain_passt.training.hparams import merge_hparams_text
-
-    text = merge_hparams_text(ROOT / "hparams" / "esc50" / name)
-    keys = list(ruamel.yaml.YAML().load(text))
-    # The shared recipe steps (speechbrain_passt.training.recipe) count as
-    # part of the script, as in test_recipes_datasets.py.
-    script = (RECIPE / "train.py").read_text()
-    script += Path(recipe.__file__).read_text()
-    run_options = {field.name for field in dataclasses.fields(RunOptions)}
-    unused = [
-        key
-        for key in keys
-        if not key.startswith("__")
-        and key not in run_options
-        and key not in PaSSTBrain.HPARAMS
-        and not re.search(rf"<{re.escape(key)}[>\[]", text)
-        and f'hparams["{key}"]' not in script
-    ]
-    assert unused == []

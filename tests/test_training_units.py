@@ -26,7 +26,6 @@ from speechbrain_passt.training import (
     random_roll,
 )
 from speechbrain_passt.training.brain import set_aside_incomplete_checkpoints
-from speechbrain_passt.training.hparams import load_hparams
 
 # ---------------------------------------------------------------- augment
 
@@ -304,19 +303,3 @@ def test_set_aside_truncated_and_incomplete_checkpoints(tmp_path):
     ]
     assert [c.path for c in ckpt.list_checkpoints()] == [good.path]
     assert ckpt.recover_if_possible().path == good.path
-
-
-# ---------------------------------------------------------------- hparams
-
-
-def test_variant_hparams_extend_the_base(tmp_path):
-    (tmp_path / "base.yaml").write_text(
-        "a: 1\nb: !ref <a>\nmodel: !new:torch.nn.Identity\n"
-    )
-    (tmp_path / "v.yaml").write_text("base_hparams: base.yaml\na: 5\n")
-    hparams, text = load_hparams(tmp_path / "v.yaml", {"a": 7})
-    assert hparams["b"] == 7 and "base_hparams" not in hparams
-    assert isinstance(hparams["model"], torch.nn.Identity)
-    (tmp_path / "bad.yaml").write_text("base_hparams: base.yaml\ntypo: 1\n")
-    with pytest.raises(ValueError, match="typo"):
-        load_hparams(tmp_path / "bad.yaml")

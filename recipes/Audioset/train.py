@@ -19,22 +19,23 @@ Authors
 """
 
 import json
+import os
 import sys
 
+import speechbrain as sb
 from audioset_prepare import prepare_audioset
+from hyperpyyaml import load_hyperpyyaml
+from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_passt.training import class_balanced_sampler
-from speechbrain_passt.training.recipe import (
+from speechbrain_passt.training import PaSSTBrain, class_balanced_sampler
+from speechbrain_passt.training.datasets import (
+    class_labels,
     clip_datasets,
     clip_loader,
-    evaluate_test,
-    finish,
     multi_label_target,
-    prepare_dataset_once,
-    read_labels_for,
-    setup_experiment,
-    train_brain,
 )
+from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.results import write_results
 
 
 def dataio_prep(hparams, files, num_classes):
@@ -60,7 +61,11 @@ def dataio_prep(hparams, files, num_classes):
         "eval": clip_loader(hparams),
     }
     return clip_datasets(
-        hparams, files, loaders, multi_label_target(num_classes), ["target"]
+        hparams["cache_folder"],
+        files,
+        loaders,
+        multi_label_target(num_classes),
+        ["target"],
     )
 
 
@@ -93,43 +98,61 @@ def balanced_loader_options(hparams, manifest, num_classes):
     return options
 
 
-def main(argv):
-    """Run the recipe.
-
-    Arguments
-    ---------
-    argv : list of str
-        ``hparams_file`` followed by SpeechBrain options and overrides.
-
-    Returns
-    -------
-    dict
-        The test results.
-    """
-    hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_dataset_once(
-        prepare_audioset,
-        hparams,
-        use_unbalanced=hparams["use_unbalanced"],
-        audio_folder=hparams["audio_folder"],
-        skip_missing=hparams["skip_missing"],
-        audio_format=hparams["cache_format"],
-        num_workers=hparams["prepare_workers"],
+if __name__ == "__main__":
+    hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
+    sb.utils.distributed.ddp_init_group(run_opts)
+    with open(hparams_file, encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
     )
-    labels = read_labels_for(hparams, files)
+
+    # Data preparation, on the main process only; the second call finds it
+    # done and returns the manifests at once.
+    prepare_kwargs = {
+        "data_folder": hparams["data_folder"],
+        "save_folder": hparams["save_folder"],
+        "cache_folder": hparams["cache_folder"],
+        "sample_rate": hparams["sample_rate"],
+        "use_unbalanced": hparams["use_unbalanced"],
+        "audio_folder": hparams["audio_folder"],
+        "skip_missing": hparams["skip_missing"],
+        "skip_bad_clips": hparams["skip_bad_clips"],
+        "audio_format": hparams["cache_format"],
+        "num_workers": hparams["prepare_workers"],
+    }
+    run_on_main(prepare_audioset, kwargs=prepare_kwargs)
+    files = prepare_audioset(**prepare_kwargs)
+    labels = class_labels(files["labels"], hparams["num_classes"])
     datasets = dataio_prep(hparams, files, len(labels))
-    brain = train_brain(
-        hparams,
-        run_opts,
+
+    brain = PaSSTBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+    )
+    brain.load_pretrained(hparams["pretrained"])
+    brain.fit(
+        hparams["epoch_counter"],
         datasets["train"],
         datasets["eval"],
         train_loader_kwargs=balanced_loader_options(
             hparams, files["train"], len(labels)
         ),
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
     )
-    results = evaluate_test(brain, hparams, datasets["eval"])
-    return finish(brain, hparams, labels, results)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    brain.evaluate(
+        datasets["eval"], test_loader_kwargs=hparams["test_dataloader_opts"]
+    )
+    results = dict(brain.test_stats)
+    if not brain.test_only:  # --test_only evaluates `pretrained` as it is
+        run_on_main(
+            export_trained_model,
+            args=[brain, hparams["export_folder"], labels],
+        )
+        results["model"] = os.path.abspath(hparams["export_folder"])
+    write_results(results, hparams["output_folder"])

@@ -17,25 +17,24 @@ import json
 import os
 import sys
 
+import speechbrain as sb
 from dcase20_prepare import prepare_dcase20
-from speechbrain.utils.distributed import if_main_process
+from hyperpyyaml import load_hyperpyyaml
+from speechbrain.utils.distributed import if_main_process, run_on_main
 
+from speechbrain_passt.training import PaSSTBrain
+from speechbrain_passt.training.datasets import (
+    class_labels,
+    clip_datasets,
+    clip_loader,
+    single_label_target,
+)
 from speechbrain_passt.training.evaluation import (
     group_accuracy,
     predict_dataset,
 )
-from speechbrain_passt.training.recipe import (
-    clip_datasets,
-    clip_loader,
-    evaluate_test,
-    finish,
-    log_test_stats,
-    prepare_dataset_once,
-    read_labels_for,
-    setup_experiment,
-    single_label_target,
-    train_brain,
-)
+from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.results import write_results
 
 SEEN_DEVICES = ["a", "b", "c", "s1", "s2", "s3"]
 UNSEEN_DEVICES = ["s4", "s5", "s6"]
@@ -62,7 +61,7 @@ def dataio_prep(hparams, files):
         "test": clip_loader(hparams),
     }
     return clip_datasets(
-        hparams,
+        hparams["cache_folder"],
         files,
         loaders,
         single_label_target(hparams["num_classes"]),
@@ -106,36 +105,65 @@ def device_accuracy(brain, hparams, data):
     )
 
 
-def main(argv):
-    """Run the recipe.
-
-    Arguments
-    ---------
-    argv : list of str
-        ``hparams_file`` followed by SpeechBrain options and overrides.
-
-    Returns
-    -------
-    dict
-        The test results.
-    """
-    hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_dataset_once(
-        prepare_dcase20, hparams, num_workers=hparams["prepare_workers"]
+if __name__ == "__main__":
+    hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
+    sb.utils.distributed.ddp_init_group(run_opts)
+    with open(hparams_file, encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
     )
-    labels = read_labels_for(hparams, files)
+
+    # Data preparation, on the main process only; the second call finds it
+    # done and returns the manifests at once.
+    prepare_kwargs = {
+        "data_folder": hparams["data_folder"],
+        "save_folder": hparams["save_folder"],
+        "cache_folder": hparams["cache_folder"],
+        "sample_rate": hparams["sample_rate"],
+        "skip_bad_clips": hparams["skip_bad_clips"],
+        "num_workers": hparams["prepare_workers"],
+    }
+    run_on_main(prepare_dcase20, kwargs=prepare_kwargs)
+    files = prepare_dcase20(**prepare_kwargs)
+    labels = class_labels(files["labels"], hparams["num_classes"])
     datasets = dataio_prep(hparams, files)
-    brain = train_brain(hparams, run_opts, datasets["train"], datasets["test"])
-    results = evaluate_test(brain, hparams, datasets["test"])
+
+    brain = PaSSTBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+    )
+    brain.load_pretrained(hparams["pretrained"])
+    brain.fit(
+        hparams["epoch_counter"],
+        datasets["train"],
+        datasets["test"],
+        train_loader_kwargs=hparams["train_dataloader_opts"],
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+    )
+    brain.evaluate(
+        datasets["test"], test_loader_kwargs=hparams["test_dataloader_opts"]
+    )
+    results = dict(brain.test_stats)
     if if_main_process():
         by_device = device_accuracy(brain, hparams, datasets["test"])
-        log_test_stats(brain, hparams, by_device)
+        hparams["train_logger"].log_stats(
+            stats_meta={"Epoch loaded": hparams["epoch_counter"].current},
+            test_stats=by_device,
+        )
         path = os.path.join(hparams["output_folder"], "device_accuracy.json")
         with open(path, "w", encoding="utf-8") as fout:
             json.dump(by_device, fout, indent=1)
         results.update(by_device)
-    return finish(brain, hparams, labels, results)
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    if not brain.test_only:  # --test_only evaluates `pretrained` as it is
+        run_on_main(
+            export_trained_model,
+            args=[brain, hparams["export_folder"], labels],
+        )
+        results["model"] = os.path.abspath(hparams["export_folder"])
+    write_results(results, hparams["output_folder"])

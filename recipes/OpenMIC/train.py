@@ -13,22 +13,23 @@ Authors
  * speechbrain-passt developers 2026
 """
 
+import os
 import sys
 
 import speechbrain as sb
 import torch
+from hyperpyyaml import load_hyperpyyaml
 from openmic_prepare import prepare_openmic
+from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_passt.training.recipe import (
+from speechbrain_passt.training import PaSSTBrain
+from speechbrain_passt.training.datasets import (
+    class_labels,
     clip_datasets,
     clip_loader,
-    evaluate_test,
-    finish,
-    prepare_dataset_once,
-    read_labels_for,
-    setup_experiment,
-    train_brain,
 )
+from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.results import write_results
 
 
 def dataio_prep(hparams, files):
@@ -60,33 +61,63 @@ def dataio_prep(hparams, files):
         "test": clip_loader(hparams),
     }
     return clip_datasets(
-        hparams, files, loaders, label_pipeline, ["target", "mask"]
+        hparams["cache_folder"],
+        files,
+        loaders,
+        label_pipeline,
+        ["target", "mask"],
     )
-
-
-def main(argv):
-    """Run the recipe.
-
-    Arguments
-    ---------
-    argv : list of str
-        ``hparams_file`` followed by SpeechBrain options and overrides.
-
-    Returns
-    -------
-    dict
-        The test results.
-    """
-    hparams, run_opts = setup_experiment(argv, __file__)
-    files = prepare_dataset_once(
-        prepare_openmic, hparams, num_workers=hparams["prepare_workers"]
-    )
-    labels = read_labels_for(hparams, files)
-    datasets = dataio_prep(hparams, files)
-    brain = train_brain(hparams, run_opts, datasets["train"], datasets["test"])
-    results = evaluate_test(brain, hparams, datasets["test"])
-    return finish(brain, hparams, labels, results)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
+    sb.utils.distributed.ddp_init_group(run_opts)
+    with open(hparams_file, encoding="utf-8") as fin:
+        hparams = load_hyperpyyaml(fin, overrides)
+    sb.create_experiment_directory(
+        experiment_directory=hparams["output_folder"],
+        hyperparams_to_save=hparams_file,
+        overrides=overrides,
+    )
+
+    # Data preparation, on the main process only; the second call finds it
+    # done and returns the manifests at once.
+    prepare_kwargs = {
+        "data_folder": hparams["data_folder"],
+        "save_folder": hparams["save_folder"],
+        "cache_folder": hparams["cache_folder"],
+        "sample_rate": hparams["sample_rate"],
+        "skip_bad_clips": hparams["skip_bad_clips"],
+        "num_workers": hparams["prepare_workers"],
+    }
+    run_on_main(prepare_openmic, kwargs=prepare_kwargs)
+    files = prepare_openmic(**prepare_kwargs)
+    labels = class_labels(files["labels"], hparams["num_classes"])
+    datasets = dataio_prep(hparams, files)
+
+    brain = PaSSTBrain(
+        modules=hparams["modules"],
+        opt_class=hparams["opt_class"],
+        hparams=hparams,
+        run_opts=run_opts,
+        checkpointer=hparams["checkpointer"],
+    )
+    brain.load_pretrained(hparams["pretrained"])
+    brain.fit(
+        hparams["epoch_counter"],
+        datasets["train"],
+        datasets["test"],
+        train_loader_kwargs=hparams["train_dataloader_opts"],
+        valid_loader_kwargs=hparams["valid_dataloader_opts"],
+    )
+    brain.evaluate(
+        datasets["test"], test_loader_kwargs=hparams["test_dataloader_opts"]
+    )
+    results = dict(brain.test_stats)
+    if not brain.test_only:  # --test_only evaluates `pretrained` as it is
+        run_on_main(
+            export_trained_model,
+            args=[brain, hparams["export_folder"], labels],
+        )
+        results["model"] = os.path.abspath(hparams["export_folder"])
+    write_results(results, hparams["output_folder"])

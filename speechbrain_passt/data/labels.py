@@ -11,6 +11,7 @@ Authors
 
 import collections
 import csv
+import json
 import os
 from importlib import resources
 
@@ -84,7 +85,9 @@ def read_labels(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"label file not found: {path}")
     with open(path, encoding="utf-8", newline="") as handle:
-        if not path.lower().endswith(".csv"):
+        if path.lower().endswith(".json"):
+            labels = [str(label) for label in json.load(handle)]
+        elif not path.lower().endswith(".csv"):
             labels = [line.strip() for line in handle if line.strip()]
         else:
             labels = _read_csv(path, [r for r in csv.reader(handle) if r])

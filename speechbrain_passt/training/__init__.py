@@ -7,7 +7,7 @@ from speechbrain_passt.training.augment import (
     random_gain,
     random_roll,
 )
-from speechbrain_passt.training.brain import PaSSTBrain, load_initial_weights
+from speechbrain_passt.training.brain import PaSSTBrain
 from speechbrain_passt.training.dataio import (
     ClipLoader,
     multi_hot,

@@ -15,8 +15,6 @@ Authors
 """
 
 import logging
-import os
-import zipfile
 
 import speechbrain as sb
 import torch
@@ -24,27 +22,17 @@ from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_passt.training.metrics import ClipMetrics
 from speechbrain_passt.training.objectives import (
+    batch_targets,
     check_target_kind,
     compute_loss,
+)
+from speechbrain_passt.training.resume import (
+    set_aside_incomplete_checkpoints,
 )
 from speechbrain_passt.training.swa import StochasticWeightAveraging
 from speechbrain_passt.weights import load_pretrained_weights
 
 logger = logging.getLogger(__name__)
-
-FBANK_EXPORT_ATTRIBUTES = (
-    "sample_rate",
-    "n_fft",
-    "win_length",
-    "hop_length",
-    "n_mels",
-    "f_min",
-    "f_max",
-    "preemphasis",
-    "log_offset",
-    "norm_shift",
-    "norm_scale",
-)
 
 
 class PaSSTBrain(sb.Brain):
@@ -64,7 +52,8 @@ class PaSSTBrain(sb.Brain):
     (:class:`~speechbrain_passt.lobes.features.PaSSTFbank`),
     ``embedding_model`` (:class:`~speechbrain_passt.lobes.passt.PaSST`) and
     ``classifier`` (:class:`~speechbrain_passt.lobes.passt.PaSSTHead`).
-    The hyperparameters it reads (see :data:`HPARAMS`):
+    The hyperparameters it reads as ``self.hparams.<key>`` (those missing
+    from ``hparams`` take the values of :attr:`DEFAULT_HPARAMS`):
 
     * ``target_kind``: ``single_label`` (cross-entropy, accuracy),
       ``multi_label`` (BCE, macro mAP and ROC-AUC) or
@@ -80,11 +69,10 @@ class PaSSTBrain(sb.Brain):
     * ``select_best``: keep and evaluate the best checkpoint by the main
       metric (``accuracy`` or ``mAP``, prefixed ``swa_`` when evaluating
       with SWA); False = the last one;
-    * ``pretrained``: initial weights (null = from scratch; else anything
-      :func:`~speechbrain_passt.weights.checkpoints.load_pretrained_weights` takes,
-      e.g. a converted checkpoint, a pretrained folder or ``imagenet``);
     * ``train_logger`` and ``epoch_counter``, as in every recipe.
 
+    Initial weights are an explicit step before ``fit``
+    (:meth:`load_pretrained`), never a side effect of construction.
     Other settings come from SpeechBrain's run options (``precision``,
     ``max_grad_norm``, ``ckpt_interval_minutes``, ...). A sampler given in
     the training loader options gets ``set_epoch`` every epoch, also on a
@@ -92,10 +80,20 @@ class PaSSTBrain(sb.Brain):
 
     Arguments
     ---------
-    *args
-        Passed to ``speechbrain.Brain``.
+    modules : dict
+        ``compute_features``, ``embedding_model`` and ``classifier``.
+    opt_class : callable, optional
+        Optimizer factory (``opt_class`` of the yaml).
+    hparams : dict, optional
+        Must hold ``target_kind``; see above for the others.
     **kwargs
-        Passed to ``speechbrain.Brain``.
+        Passed to ``speechbrain.Brain`` (``run_opts``, ``checkpointer``).
+
+    Raises
+    ------
+    ValueError
+        A module or ``target_kind`` is missing, or ``evaluate_with_swa``
+        without ``swa_start_epoch``.
 
     Example
     -------
@@ -118,53 +116,40 @@ class PaSSTBrain(sb.Brain):
     'accuracy'
     """
 
-    HPARAMS = (
-        "target_kind",
-        "wav_mixup",
-        "spec_mixup",
-        "lr_schedule",
-        "swa_start_epoch",
-        "swa_frequency",
-        "evaluate_with_swa",
-        "select_best",
-        "pretrained",
-        "train_logger",
-        "epoch_counter",
-    )
+    DEFAULT_HPARAMS = {
+        "wav_mixup": None,
+        "spec_mixup": None,
+        "lr_schedule": None,
+        "swa_start_epoch": None,
+        "swa_frequency": 1,
+        "evaluate_with_swa": None,
+        "select_best": True,
+        "train_logger": None,
+        "epoch_counter": None,
+    }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, modules=None, opt_class=None, hparams=None, **kwargs):
+        # Every key is an attribute of self.hparams, so the Brain reads
+        # them as self.hparams.<key> (a recipe's yaml sets them all).
+        hparams = {**self.DEFAULT_HPARAMS, **(hparams or {})}
+        if "target_kind" not in hparams:
+            raise ValueError(
+                "PaSSTBrain needs the hyperparameter 'target_kind'"
+            )
+        super().__init__(modules, opt_class, hparams, **kwargs)
         for name in ("compute_features", "embedding_model", "classifier"):
             if name not in self.modules:
                 raise ValueError(f"PaSSTBrain needs modules['{name}']")
-        self.target_kind = check_target_kind(self._hparam("target_kind"))
-        load_initial_weights(
-            self.modules.embedding_model,
-            self.modules.classifier,
-            self._hparam("pretrained", None),
-        )
-        self.swa = None
-        start = self._hparam("swa_start_epoch", None)
-        if start is not None:
-            live = torch.nn.ModuleDict(
-                {
-                    "embedding_model": self.modules.embedding_model,
-                    "classifier": self.modules.classifier,
-                }
-            )
-            self.swa = StochasticWeightAveraging(
-                live, start, self._hparam("swa_frequency", 1)
-            ).eval()
-            if self.checkpointer is not None:
-                self.checkpointer.add_recoverable("swa", self.swa)
-        self.evaluate_with_swa = bool(
-            self._hparam("evaluate_with_swa", self.swa is not None)
-        )
+        self.target_kind = check_target_kind(self.hparams.target_kind)
+        self.swa = self._make_swa()
+        self.evaluate_with_swa = self.hparams.evaluate_with_swa
+        if self.evaluate_with_swa is None:
+            self.evaluate_with_swa = self.swa is not None
         if self.evaluate_with_swa and self.swa is None:
             raise ValueError("evaluate_with_swa needs swa_start_epoch")
         self.main_key = ClipMetrics(self.target_kind).main_key
         self.selection_key = None
-        if self._hparam("select_best", True):
+        if self.hparams.select_best:
             prefix = "swa_" if self.evaluate_with_swa else ""
             self.selection_key = prefix + self.main_key
         self.base_lrs = None
@@ -172,12 +157,86 @@ class PaSSTBrain(sb.Brain):
         self.valid_stats = None
         self.test_stats = None
 
-    def _hparam(self, name, default=...):
-        if self.hparams is not None and hasattr(self.hparams, name):
-            return getattr(self.hparams, name)
-        if default is ...:
-            raise ValueError(f"PaSSTBrain needs the hyperparameter '{name}'")
-        return default
+    def _make_swa(self):
+        """The SWA average of the encoder and head (registered with the
+        checkpointer), or None without ``swa_start_epoch``."""
+        if self.hparams.swa_start_epoch is None:
+            return None
+        live = torch.nn.ModuleDict(
+            {
+                "embedding_model": self.modules.embedding_model,
+                "classifier": self.modules.classifier,
+            }
+        )
+        swa = StochasticWeightAveraging(
+            live, self.hparams.swa_start_epoch, self.hparams.swa_frequency
+        ).eval()
+        if self.checkpointer is not None:
+            self.checkpointer.add_recoverable("swa", swa)
+        return swa
+
+    def load_pretrained(self, source):
+        """Initialise the encoder and head before training, unless the run
+        resumes from a checkpoint (whose weights replace them anyway).
+
+        Arguments
+        ---------
+        source : str, os.PathLike or None
+            None or "" (train from scratch), or anything
+            :func:`~speechbrain_passt.weights.load_pretrained_weights`
+            accepts: a SpeechBrain pretrained folder, an original-layout
+            checkpoint file, a released checkpoint's registry name or
+            ``imagenet`` (DeiT weights adapted to the encoder's grid). The
+            head's Linear is re-initialised when its class count differs.
+
+        Returns
+        -------
+        bool
+            Whether weights were loaded.
+
+        Example
+        -------
+        >>> from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
+        >>> brain = PaSSTBrain(
+        ...     {
+        ...         "compute_features": PaSSTFbank(n_mels=32),
+        ...         "embedding_model": PaSST(
+        ...             n_mels=32,
+        ...             max_frames=64,
+        ...             embed_dim=16,
+        ...             depth=1,
+        ...             num_heads=2,
+        ...             fstride=16,
+        ...             tstride=16,
+        ...         ),
+        ...         "classifier": PaSSTHead(16, 3),
+        ...     },
+        ...     hparams={"target_kind": "single_label"},
+        ... )
+        >>> brain.load_pretrained(None)
+        False
+        """
+        if source is None or source == "":
+            return False
+        if (
+            self.checkpointer is not None
+            and self.checkpointer.find_checkpoint() is not None
+        ):
+            logger.info(
+                "Not loading %s: resuming from %s",
+                source,
+                self.checkpointer.checkpoints_dir,
+            )
+            return False
+        load_pretrained_weights(
+            _unwrap(self.modules.embedding_model),
+            _unwrap(self.modules.classifier),
+            source,
+        )
+        # The average copies the live modules: rebuild it on the new weights.
+        self.swa = self._make_swa()
+        logger.info("Initialised the encoder and head from %s", source)
+        return True
 
     def compute_forward(self, batch, stage):
         """Augment (training), extract features and classify.
@@ -198,13 +257,13 @@ class PaSSTBrain(sb.Brain):
         """
         batch = batch.to(self.device)
         wavs, lens = batch.sig
-        targets, mask = self._targets(batch)
+        targets, mask = batch_targets(batch, self.target_kind)
         train = stage == sb.Stage.TRAIN
-        wav_mixup = self._hparam("wav_mixup", None)
+        wav_mixup = self.hparams.wav_mixup
         if train and wav_mixup is not None:
             wavs, lens, targets, mask = wav_mixup(wavs, lens, targets, mask)
         feats = self.modules.compute_features(wavs)
-        spec_mixup = self._hparam("spec_mixup", None)
+        spec_mixup = self.hparams.spec_mixup
         if train and spec_mixup is not None:
             feats, lens, targets, mask = spec_mixup(feats, lens, targets, mask)
         out = {"targets": targets, "mask": mask}
@@ -221,26 +280,6 @@ class PaSSTBrain(sb.Brain):
     def _classify_swa(self, feats, lens):
         embeddings = self.swa.module("embedding_model")(feats, lens)
         return self.swa.module("classifier")(embeddings).squeeze(1)
-
-    def _targets(self, batch):
-        if not hasattr(batch, "target"):
-            raise ValueError(
-                "PaSSTBrain batches need a 'target' key ([batch, classes] "
-                "float); add it to the dataset's output keys"
-            )
-        targets, _ = batch.target
-        if targets.dim() != 2 or not targets.is_floating_point():
-            raise ValueError(
-                "batch.target must be [batch, classes] float (one-hot or "
-                f"multi-hot), got {tuple(targets.shape)} {targets.dtype}"
-            )
-        mask = None
-        if self.target_kind == "masked_multi_label":
-            if not hasattr(batch, "mask"):
-                raise ValueError("masked_multi_label batches need a 'mask' key")
-            mask, _ = batch.mask
-            mask = mask.float()
-        return targets, mask
 
     def compute_objectives(self, predictions, batch, stage):
         """Loss of the target kind; metrics outside training.
@@ -333,7 +372,7 @@ class PaSSTBrain(sb.Brain):
             The (1-based) epoch.
         """
         if stage == sb.Stage.TRAIN:
-            schedule = self._hparam("lr_schedule", None)
+            schedule = self.hparams.lr_schedule
             if schedule is not None and self.base_lrs is not None:
                 factor = float(schedule(epoch))
                 for group, base in zip(
@@ -377,7 +416,7 @@ class PaSSTBrain(sb.Brain):
                 )
             return
         stats = self._stage_stats(stage_loss)
-        train_logger = self._hparam("train_logger", None)
+        train_logger = self.hparams.train_logger
         if stage == sb.Stage.VALID:
             self.valid_stats = stats
             if train_logger is not None:
@@ -397,7 +436,7 @@ class PaSSTBrain(sb.Brain):
         elif stage == sb.Stage.TEST:
             self.test_stats = stats
             if train_logger is not None:
-                counter = self._hparam("epoch_counter", None)
+                counter = self.hparams.epoch_counter
                 loaded = counter.current if counter is not None else epoch
                 train_logger.log_stats(
                     stats_meta={"Epoch loaded": loaded},
@@ -445,147 +484,6 @@ class PaSSTBrain(sb.Brain):
             _unwrap(self.modules.embedding_model),
             _unwrap(self.modules.classifier),
         )
-
-    def export_pretrained(self, out_dir, labels):
-        """Export the evaluated model as a SpeechBrain pretrained folder.
-
-        Arguments
-        ---------
-        out_dir : str or os.PathLike
-            Destination folder.
-        labels : list of str
-            Display names in head output order.
-
-        Returns
-        -------
-        pathlib.Path
-            The folder (from
-            :func:`~speechbrain_passt.weights.checkpoints.export_pretrained_folder`).
-        """
-        from speechbrain_passt.weights import (
-            export_pretrained_folder,
-        )
-
-        encoder, head = self.inference_modules()
-        fbank = self.modules.compute_features
-        fbank_kwargs = {
-            name: getattr(fbank, name)
-            for name in FBANK_EXPORT_ATTRIBUTES
-            if hasattr(fbank, name)
-        }
-        return export_pretrained_folder(
-            encoder,
-            head,
-            list(labels),
-            out_dir,
-            multi_label=self.target_kind != "single_label",
-            fbank_kwargs=fbank_kwargs,
-        )
-
-
-def load_initial_weights(encoder, head, pretrained):
-    """Initialise a model for training from a ``pretrained`` setting.
-
-    Arguments
-    ---------
-    encoder : PaSST
-        The encoder.
-    head : PaSSTHead
-        The head (its Linear is re-initialised when the class count
-        differs).
-    pretrained : str, os.PathLike or None
-        None or "" (from scratch), or anything
-        :func:`~speechbrain_passt.weights.checkpoints.load_pretrained_weights`
-        accepts: a SpeechBrain pretrained folder, an original-layout
-        checkpoint file and, with the weights registry, a released
-        checkpoint's name or ``imagenet`` (DeiT weights adapted to the
-        encoder's grid).
-
-    Returns
-    -------
-    bool
-        Whether any weights were loaded.
-
-    Example
-    -------
-    >>> load_initial_weights(None, None, None)
-    False
-    """
-    if pretrained is None or pretrained == "":
-        return False
-    load_pretrained_weights(_unwrap(encoder), _unwrap(head), pretrained)
-    logger.info("Initialised the encoder and head from %s", pretrained)
-    return True
-
-
-def set_aside_incomplete_checkpoints(checkpointer):
-    """Rename checkpoints that a killed save left incomplete.
-
-    SpeechBrain writes ``CKPT.yaml`` before the parameter files, so a
-    process killed while saving leaves a checkpoint that looks complete but
-    misses files (or holds a truncated one), and resuming from it fails.
-    Such folders get the prefix ``INCOMPLETE-`` (kept for inspection, no
-    longer listed as checkpoints): the newest checkpoint when it misses a
-    recoverable's file, any checkpoint with an empty or truncated file.
-
-    Arguments
-    ---------
-    checkpointer : speechbrain.utils.checkpoints.Checkpointer
-        The checkpointer, with all its recoverables registered.
-
-    Returns
-    -------
-    list of pathlib.Path
-        The folders set aside.
-
-    Example
-    -------
-    >>> from speechbrain.utils.checkpoints import Checkpointer
-    >>> layer = torch.nn.Linear(2, 2)
-    >>> ckpt = Checkpointer(getfixture("tmpdir"), {"layer": layer})
-    >>> saved = ckpt.save_checkpoint()
-    >>> (saved.path / "layer.ckpt").unlink()
-    >>> [p.name.split("+")[0] for p in set_aside_incomplete_checkpoints(ckpt)]
-    ['INCOMPLETE-CKPT']
-    >>> ckpt.list_checkpoints()
-    []
-    """
-    set_aside = []
-    checkpoints = sorted(
-        checkpointer.list_checkpoints(), key=lambda c: c.meta["unixtime"]
-    )
-    for index, ckpt in enumerate(checkpoints):
-        newest = index == len(checkpoints) - 1
-        problem = _checkpoint_problem(ckpt, checkpointer.recoverables, newest)
-        if problem is None:
-            continue
-        target = ckpt.path.with_name("INCOMPLETE-" + ckpt.path.name)
-        os.replace(ckpt.path, target)
-        logger.warning(
-            "Set aside incomplete checkpoint %s (%s)", target, problem
-        )
-        set_aside.append(target)
-    return set_aside
-
-
-def _checkpoint_problem(ckpt, recoverables, newest):
-    """Why a checkpoint is incomplete, or None. Files can only be missing
-    from the newest checkpoint (older ones were complete when it was
-    started); elsewhere a missing file is left for SpeechBrain to report.
-    SpeechBrain tolerates missing data loader positions."""
-    for name in recoverables:
-        path = ckpt.paramfiles.get(name)
-        if path is None or not path.is_file():
-            if newest and "dataloader" not in name:
-                return f"missing {name}.ckpt"
-            continue
-        if path.stat().st_size == 0:
-            return f"empty {name}.ckpt"
-        with open(path, "rb") as fin:
-            is_zip = fin.read(2) == b"PK"
-        if is_zip and not zipfile.is_zipfile(path):
-            return f"truncated {name}.ckpt"
-    return None
 
 
 def _unwrap(module):

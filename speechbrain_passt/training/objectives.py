@@ -160,3 +160,53 @@ def compute_loss(target_kind, logits, targets, mask=None):
     if mask is None:
         raise ValueError("masked_multi_label needs a label mask")
     return masked_multi_label_loss(logits, targets, mask)
+
+
+def batch_targets(batch, target_kind):
+    """The targets (and the label mask) of a batch, checked.
+
+    Arguments
+    ---------
+    batch : speechbrain.dataio.batch.PaddedBatch
+        Provides ``target`` (``[batch, classes]`` float) and, for
+        ``masked_multi_label``, ``mask``.
+    target_kind : str
+        One of :data:`TARGET_KINDS`.
+
+    Returns
+    -------
+    targets : torch.Tensor
+        ``[batch, classes]`` float.
+    mask : torch.Tensor or None
+        ``[batch, classes]`` float for ``masked_multi_label``, else None.
+
+    Raises
+    ------
+    ValueError
+        A missing key or a target of the wrong shape or type.
+
+    Example
+    -------
+    >>> from speechbrain.dataio.batch import PaddedBatch
+    >>> batch = PaddedBatch([{"target": torch.tensor([0.0, 1.0])}])
+    >>> batch_targets(batch, "single_label")
+    (tensor([[0., 1.]]), None)
+    """
+    if not hasattr(batch, "target"):
+        raise ValueError(
+            "PaSSTBrain batches need a 'target' key ([batch, classes] "
+            "float); add it to the dataset's output keys"
+        )
+    targets, _ = batch.target
+    if targets.dim() != 2 or not targets.is_floating_point():
+        raise ValueError(
+            "batch.target must be [batch, classes] float (one-hot or "
+            f"multi-hot), got {tuple(targets.shape)} {targets.dtype}"
+        )
+    mask = None
+    if target_kind == "masked_multi_label":
+        if not hasattr(batch, "mask"):
+            raise ValueError("masked_multi_label batches need a 'mask' key")
+        mask, _ = batch.mask
+        mask = mask.float()
+    return targets, mask
