@@ -3,11 +3,12 @@
 Folders exported before the package was split into layers name
 ``speechbrain_passt.checkpoints.load_module_strict`` (and the label-encoder
 hook) in their ``hyperparams.yaml``; this module keeps those names so such
-folders load unchanged. New code imports from
-:mod:`speechbrain_passt.weights`.
+folders load unchanged. The hooks live in
+:mod:`speechbrain_passt.weights.strict`; new folders name them there, and
+new code imports from :mod:`speechbrain_passt.weights`.
 """
 
-from speechbrain_passt.weights import (
+from speechbrain_passt.weights.strict import (
     load_label_encoder_strict,
     load_module_strict,
 )

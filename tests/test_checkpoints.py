@@ -19,6 +19,7 @@ from hyperpyyaml import load_hyperpyyaml
 from speechbrain_passt import PaSST, PaSSTHead
 from speechbrain_passt.cli.convert import main
 from speechbrain_passt.data.labels import audioset_labels, read_labels
+from speechbrain_passt.inference import PaSSTClassifier
 from speechbrain_passt.weights import (
     HEAD_KEYS,
     PASST_L_BLOCKS,
@@ -499,6 +500,65 @@ def test_export_folder_loads_strictly_and_as_fine_tuning_init(tmp_path):
     del state["norm.bias"]
     torch.save(state, folder / "embedding_model.ckpt")
     with pytest.raises(CheckpointMismatchError, match="norm.bias"):
+        load_folder(folder, tmp_path / "savedir")
+
+
+def tiny_folder(out_dir):
+    """A tiny exported model: its encoder, head and pretrained folder."""
+    torch.manual_seed(0)
+    encoder = PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200)
+    head = PaSSTHead(32, 3)
+    torch.nn.init.normal_(head.linear.weight)  # logits that differ
+    folder = export_pretrained_folder(
+        encoder, head, ["dog", "cat", "rain"], out_dir
+    )
+    return encoder.eval(), head.eval(), folder
+
+
+def test_new_folders_name_the_hooks_in_weights_strict(tmp_path):
+    _, _, folder = tiny_folder(tmp_path / "new")
+    text = read_hparams_text(folder)
+    hooks = "speechbrain_passt.weights.strict"
+    assert f"embedding_model: !name:{hooks}.load_module_strict" in text
+    assert f"classifier: !name:{hooks}.load_module_strict" in text
+    assert f"label_encoder: !name:{hooks}.load_label_encoder_strict" in text
+    assert "speechbrain_passt.checkpoints" not in text
+    assert "weights.checkpoints" not in text
+
+
+def test_folder_written_by_version_0_1_still_loads(tmp_path):
+    encoder, head, folder = tiny_folder(tmp_path / "old")
+    hparams_file = folder / "hyperparams.yaml"
+    text = hparams_file.read_text()
+    # What 0.1 wrote: hooks and the header comment under
+    # speechbrain_passt.checkpoints.
+    old = text.replace(
+        "speechbrain_passt.weights.strict.", "speechbrain_passt.checkpoints."
+    ).replace(
+        "speechbrain_passt.weights.export_pretrained_folder",
+        "speechbrain_passt.checkpoints.export_pretrained_folder",
+    )
+    assert old.count("!name:speechbrain_passt.checkpoints.load_") == 3
+    assert "speechbrain_passt.weights" not in old
+    hparams_file.write_text(old)
+    tagger = PaSSTClassifier.from_hparams(
+        str(folder), savedir=str(tmp_path / "save"), run_opts={"device": "cpu"}
+    )
+    assert tagger.labels == ["dog", "cat", "rain"]
+    mel = torch.randn(2, 200, 128)
+    wav = torch.randn(1, 32000)
+    reference = PaSSTClassifier.from_modules(
+        encoder, head, ["dog", "cat", "rain"], run_opts={"device": "cpu"}
+    )
+    with torch.no_grad():
+        logits = tagger.mods.classifier(tagger.mods.embedding_model(mel))
+        assert torch.equal(logits, head(encoder(mel)))
+        assert torch.equal(tagger(wav), reference(wav))
+    # The 0.1 hooks are still strict.
+    state = torch.load(folder / "classifier.ckpt", weights_only=True)
+    del state["linear.bias"]
+    torch.save(state, folder / "classifier.ckpt")
+    with pytest.raises(CheckpointMismatchError, match="linear.bias"):
         load_folder(folder, tmp_path / "savedir")
 
 

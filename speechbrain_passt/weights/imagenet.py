@@ -15,6 +15,11 @@ tokens). The adaptation follows the original code exactly:
 * the classifier heads (``head``, ``head_dist``) are dropped: the PaSST head
   starts from a fresh initialisation.
 
+:func:`load_imagenet_deit` builds a PaSST from these weights (any strides,
+time-encoding length and, with fewer blocks, depth); the weights come from a
+local file, the DeiT release file in torch hub's cache, or timm
+(:func:`read_imagenet_state_dict`).
+
 Authors
  * speechbrain-passt developers 2026
 """
@@ -23,6 +28,31 @@ import math
 
 import torch.nn.functional as F
 from timm.models import adapt_input_conv
+
+from speechbrain_passt.lobes.passt import PaSST, PaSSTHead
+from speechbrain_passt.weights.depth import match_depth
+from speechbrain_passt.weights.registry import (
+    IMAGENET_NAMES,
+    CheckpointUnavailableError,
+    cache_dir,
+)
+from speechbrain_passt.weights.state_dict import read_state_dict, shape_config
+from speechbrain_passt.weights.strict import (
+    CheckpointMismatchError,
+    load_strict,
+)
+
+__all__ = [
+    "DEIT_FILENAME",
+    "DEIT_NAME",
+    "DEIT_URL",
+    "adapt_imagenet_state_dict",
+    "is_imagenet_name",
+    "is_imagenet_state_dict",
+    "load_imagenet_deit",
+    "load_imagenet_into",
+    "read_imagenet_state_dict",
+]
 
 DEIT_NAME = "deit_base_distilled_patch16_384"
 DEIT_URL = (
@@ -126,3 +156,204 @@ def adapt_imagenet_state_dict(state_dict, grid_size, in_channels=1):
         in_channels, state_dict["patch_embed.proj.weight"]
     )
     return adapted
+
+
+def is_imagenet_name(source):
+    """Whether ``source`` names the ImageNet start point (not a file).
+
+    Arguments
+    ---------
+    source : object
+        A source as the loaders take it.
+
+    Returns
+    -------
+    bool
+        True for the names in
+        :data:`speechbrain_passt.weights.registry.IMAGENET_NAMES` (any case,
+        surrounding spaces ignored).
+
+    Example
+    -------
+    >>> is_imagenet_name(" ImageNet "), is_imagenet_name("passt-s")
+    (True, False)
+    """
+    return isinstance(source, str) and source.strip().lower() in IMAGENET_NAMES
+
+
+def read_imagenet_state_dict(source=None):
+    """ImageNet DeiT-B distilled (384 px) weights, in the DeiT layout.
+
+    Arguments
+    ---------
+    source : str, os.PathLike, dict or None, optional
+        A local file (timm's state dict or the DeiT release's
+        ``{"model": ...}``) or dict. None or one of the names ``"imagenet"``,
+        ``"deit_base_distilled_patch16_384"``, ``"passt_deit_bd_p16_384"``:
+        the DeiT release file in torch hub's cache if present, else timm's
+        pretrained weights (downloaded by timm: needs the network once).
+
+    Returns
+    -------
+    dict
+        The state dict (``pos_embed``, ``cls_token``, ``dist_token``, ...).
+
+    Example
+    -------
+    >>> import torch
+    >>> deit = {"model": {"pos_embed": torch.zeros(1, 6, 8)}}
+    >>> list(read_imagenet_state_dict(deit))
+    ['pos_embed']
+    """
+    if source is None or is_imagenet_name(source):
+        cached = cache_dir() / DEIT_FILENAME
+        if cached.is_file():
+            return read_imagenet_state_dict(cached)
+        import timm
+
+        try:
+            model = timm.create_model(DEIT_NAME, pretrained=True)
+        except Exception as error:
+            raise CheckpointUnavailableError(
+                f"could not fetch the ImageNet weights of {DEIT_NAME} through "
+                f"timm ({error}); offline, download {DEIT_URL} and place it "
+                f"in {cache_dir()} (file {DEIT_FILENAME}), or pass a local "
+                "file"
+            ) from error
+        return model.state_dict()
+    state = read_state_dict(source)
+    if not is_imagenet_state_dict(state):
+        raise CheckpointMismatchError(
+            f"{source if not isinstance(source, dict) else 'state dict'} is "
+            "not an ImageNet ViT/DeiT state dict (no 'pos_embed')"
+        )
+    return state
+
+
+def load_imagenet_deit(
+    source=None, *, num_classes=527, keep_blocks=None, **config
+):
+    """Build a PaSST from ImageNet DeiT-B distilled weights, as the paper.
+
+    See :mod:`speechbrain_passt.weights.imagenet` for the adaptation. Any strides,
+    time-encoding length and (with fewer blocks) depth can be built.
+
+    Arguments
+    ---------
+    source : str, os.PathLike, dict or None, optional
+        See :func:`read_imagenet_state_dict` (None: cache, then timm's hub).
+    num_classes : int, optional (default: 527)
+        Classes of the new, freshly initialised head.
+    keep_blocks : sequence of int, optional
+        Blocks to keep (see :func:`reduce_depth`). By default all; with a
+        smaller ``depth`` in ``config``, :func:`every_other_block` when it
+        gives that depth (12 -> 7: PaSST-L).
+    **config
+        :class:`PaSST` arguments (``fstride``, ``tstride``, ``max_frames``,
+        ``depth``, Patchout, dropout, ...); widths come from the weights.
+
+    Returns
+    -------
+    encoder : PaSST
+        The adapted encoder, in eval mode.
+    head : PaSSTHead
+        A new head, in eval mode.
+
+    Example
+    -------
+    >>> import torch
+    >>> deit = {
+    ...     "cls_token": torch.rand(1, 1, 32),
+    ...     "dist_token": torch.rand(1, 1, 32),
+    ...     "pos_embed": torch.rand(1, 2 + 4, 32),
+    ...     "patch_embed.proj.weight": torch.rand(32, 3, 16, 16),
+    ...     "patch_embed.proj.bias": torch.rand(32),
+    ...     "norm.weight": torch.rand(32),
+    ...     "norm.bias": torch.rand(32),
+    ... }
+    >>> deit.update(
+    ...     PaSST(embed_dim=32, depth=2, num_heads=2).blocks.state_dict(
+    ...         prefix="blocks."
+    ...     )
+    ... )
+    >>> encoder, head = load_imagenet_deit(
+    ...     deit, num_heads=2, fstride=16, tstride=16
+    ... )
+    >>> encoder.grid_size, len(encoder.blocks), head.num_classes
+    ((8, 62), 2, 527)
+    """
+    state = read_imagenet_state_dict(source)
+    state = match_depth(
+        state, config.get("depth"), keep_blocks, "the ImageNet model"
+    )
+    built = shape_config(state)
+    built.update(config)
+    encoder = PaSST(**built)
+    adapted = adapt_imagenet_state_dict(
+        state, encoder.grid_size, encoder.patch_embed.proj.in_channels
+    )
+    load_strict(encoder, adapted, "encoder (from ImageNet DeiT)")
+    head = PaSSTHead(encoder.embed_dim, num_classes)
+    return encoder.eval(), head.eval()
+
+
+def load_imagenet_into(encoder, head, state, keep_blocks):
+    """Load ImageNet DeiT weights into an existing encoder; reset the head.
+
+    The weights are reduced to the encoder's depth (see
+    :func:`~speechbrain_passt.weights.depth.match_depth`) and adapted to its
+    patch grid and input channels; the head (LayerNorm and Linear) starts
+    fresh, as in the paper.
+
+    Arguments
+    ---------
+    encoder : PaSST
+        Encoder to load into (strictly).
+    head : PaSSTHead or None
+        Head to re-initialise (skipped when None).
+    state : dict
+        DeiT state dict (see :func:`read_imagenet_state_dict`).
+    keep_blocks : sequence of int or None
+        Blocks of a deeper source to keep.
+
+    Returns
+    -------
+    bool
+        False: the head's Linear was not loaded (as
+        :func:`~speechbrain_passt.weights.original.load_pretrained_weights`
+        reports).
+
+    Example
+    -------
+    >>> import torch
+    >>> deit = {
+    ...     "cls_token": torch.rand(1, 1, 32),
+    ...     "dist_token": torch.rand(1, 1, 32),
+    ...     "pos_embed": torch.rand(1, 2 + 4, 32),
+    ...     "patch_embed.proj.weight": torch.rand(32, 3, 16, 16),
+    ...     "patch_embed.proj.bias": torch.rand(32),
+    ...     "norm.weight": torch.rand(32),
+    ...     "norm.bias": torch.rand(32),
+    ... }
+    >>> deit.update(
+    ...     PaSST(embed_dim=32, depth=2, num_heads=2).blocks.state_dict(
+    ...         prefix="blocks."
+    ...     )
+    ... )
+    >>> encoder = PaSST(embed_dim=32, depth=2, num_heads=2)
+    >>> load_imagenet_into(encoder, PaSSTHead(32, 3), deit, None)
+    False
+    >>> torch.equal(encoder.cls_token, deit["cls_token"])
+    True
+    """
+    state = match_depth(
+        state, len(encoder.blocks), keep_blocks, "the ImageNet model"
+    )
+    adapted = adapt_imagenet_state_dict(
+        state, encoder.grid_size, encoder.patch_embed.proj.in_channels
+    )
+    load_strict(encoder, adapted, "encoder (from ImageNet DeiT)")
+    if head is not None:
+        head.norm.reset_parameters()
+        head.reset_classifier()
+    return False

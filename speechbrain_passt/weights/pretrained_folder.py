@@ -8,9 +8,11 @@ SpeechBrain's ``Pretrainer`` (``collect_files`` + ``load_collected``) or an
 inference class's ``from_hparams``, offline from a local directory.
 
 The yaml's ``Pretrainer`` loads the two modules and the label encoder through
-strict hooks (:func:`speechbrain_passt.weights.checkpoints.load_module_strict`,
-:func:`speechbrain_passt.weights.checkpoints.load_label_encoder_strict`): SpeechBrain's
-default transfer only warns on missing keys and skips a missing label file.
+strict hooks (:func:`speechbrain_passt.weights.strict.load_module_strict`,
+:func:`speechbrain_passt.weights.strict.load_label_encoder_strict`):
+SpeechBrain's default transfer only warns on missing keys and skips a missing
+label file. Folders written by version 0.1 name the hooks
+``speechbrain_passt.checkpoints.…``, which still resolve.
 
 Authors
  * speechbrain-passt developers 2026
@@ -184,6 +186,7 @@ def export_pretrained_folder(
 
 
 def _cpu_state(module):
+    """A detached CPU copy of ``module``'s state dict (what is saved)."""
     return {
         key: value.detach().cpu().clone()
         for key, value in module.state_dict().items()
@@ -191,6 +194,7 @@ def _cpu_state(module):
 
 
 def _yaml_value(value):
+    """``value`` as a YAML scalar (bools as HyperPyYAML writes them)."""
     if isinstance(value, bool):
         return "True" if value else "False"
     if isinstance(value, (int, float)):
@@ -199,6 +203,7 @@ def _yaml_value(value):
 
 
 def _yaml_mapping(mapping, indent="    "):
+    """``mapping`` as indented ``key: value`` YAML lines."""
     return "".join(
         f"{indent}{key}: {_yaml_value(value)}\n"
         for key, value in mapping.items()
@@ -206,12 +211,13 @@ def _yaml_mapping(mapping, indent="    "):
 
 
 def _hparams_text(folder, multi_label, fbank, encoder, head):
+    """The text of ``hyperparams.yaml``; hooks named at their home."""
     fbank = dict(fbank)
     sample_rate = fbank.pop("sample_rate")
-    hooks = "speechbrain_passt.weights.checkpoints"
+    hooks = "speechbrain_passt.weights.strict"
     return f"""\
 # PaSST for inference: a SpeechBrain pretrained folder written by
-# speechbrain_passt.weights.checkpoints.export_pretrained_folder. Override
+# speechbrain_passt.weights.export_pretrained_folder. Override
 # pretrained_path when the folder moves.
 
 pretrained_path: {_yaml_value(str(folder))}

@@ -25,7 +25,7 @@ import torch
 RELEASE_URL = "https://github.com/kkoutini/PaSST/releases/download/"
 
 # Names of the ImageNet start point (DeiT-B distilled, 384 px); not a PaSST
-# checkpoint, see ``speechbrain_passt.weights.checkpoints.load_imagenet_deit``.
+# checkpoint, see ``speechbrain_passt.weights.imagenet.load_imagenet_deit``.
 IMAGENET_NAMES = (
     "passt_deit_bd_p16_384",
     "deit_base_distilled_patch16_384",
