@@ -4,7 +4,7 @@
 name, fetched into torch hub's cache, or a downloaded file), an original-layout
 state dict, a Lightning checkpoint of the original training code or ImageNet
 DeiT weights into a SpeechBrain pretrained folder
-(:func:`speechbrain_passt.weights.checkpoints.export_pretrained_folder`)::
+(:func:`speechbrain_passt.weights.export_pretrained_folder`)::
 
     passt-convert passt-s-f128-p16-s10-ap.476-swa.pt pretrained/passt_s
     passt-convert esc50.ckpt out --lightning-prefix net_swa \\

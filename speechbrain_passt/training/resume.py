@@ -33,6 +33,7 @@ def set_aside_incomplete_checkpoints(checkpointer):
 
     Example
     -------
+    >>> import torch
     >>> from speechbrain.utils.checkpoints import Checkpointer
     >>> layer = torch.nn.Linear(2, 2)
     >>> ckpt = Checkpointer(getfixture("tmpdir"), {"layer": layer})
