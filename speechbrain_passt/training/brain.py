@@ -20,7 +20,7 @@ import speechbrain as sb
 import torch
 from speechbrain.utils.distributed import run_on_main
 
-from speechbrain_passt.training.metrics import ClipMetrics
+from speechbrain_passt.training.metrics import ClipMetrics, StageMetrics
 from speechbrain_passt.training.objectives import (
     batch_targets,
     check_target_kind,
@@ -303,14 +303,9 @@ class PaSSTBrain(sb.Brain):
             self.target_kind, predictions["logits"], targets, mask
         )
         if stage != sb.Stage.TRAIN:
-            self.metrics.append(predictions["logits"], targets, mask)
+            self.stage_metrics.append(predictions["logits"], targets, mask)
             if "swa_logits" in predictions:
-                swa_loss = compute_loss(
-                    self.target_kind, predictions["swa_logits"], targets, mask
-                )
-                self.swa_loss_sum += float(swa_loss)
-                self.swa_batches += 1
-                self.swa_metrics.append(
+                self.stage_metrics.append_swa(
                     predictions["swa_logits"], targets, mask
                 )
         return loss
@@ -380,19 +375,9 @@ class PaSSTBrain(sb.Brain):
                 ):
                     group["lr"] = base * factor
             return
-        self.metrics = ClipMetrics(self.target_kind)
-        self.swa_metrics = ClipMetrics(self.target_kind)
-        self.swa_loss_sum, self.swa_batches = 0.0, 0
+        self.stage_metrics = StageMetrics(self.target_kind)
         if self.swa is not None:
             self.swa.eval()
-
-    def _stage_stats(self, stage_loss):
-        stats = {"loss": float(stage_loss), **self.metrics.summarize()}
-        if self.swa_batches:
-            stats["swa_loss"] = self.swa_loss_sum / self.swa_batches
-            for key, value in self.swa_metrics.summarize().items():
-                stats["swa_" + key] = value
-        return {key: float(value) for key, value in stats.items()}
 
     def on_stage_end(self, stage, stage_loss, epoch=None):
         """Update SWA after training; log, checkpoint and report.
@@ -415,7 +400,7 @@ class PaSSTBrain(sb.Brain):
                     self.swa.num_averaged,
                 )
             return
-        stats = self._stage_stats(stage_loss)
+        stats = self.stage_metrics.summarize(stage_loss)
         train_logger = self.hparams.train_logger
         if stage == sb.Stage.VALID:
             self.valid_stats = stats

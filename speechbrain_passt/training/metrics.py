@@ -15,7 +15,10 @@ import numpy as np
 import torch
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from speechbrain_passt.training.objectives import check_target_kind
+from speechbrain_passt.training.objectives import (
+    check_target_kind,
+    compute_loss,
+)
 
 
 def accuracy(scores, targets):
@@ -195,3 +198,81 @@ def _numpy(x):
     if torch.is_tensor(x):
         return x.detach().float().cpu().numpy()
     return np.asarray(x, dtype=np.float64)
+
+
+class StageMetrics:
+    """Loss and clip metrics of one validation or test stage, for the live
+    model and, when validating with an SWA average, for the average too.
+
+    Arguments
+    ---------
+    target_kind : str
+        One of ``TARGET_KINDS`` (picks the metrics, see :class:`ClipMetrics`).
+
+    Example
+    -------
+    >>> stage = StageMetrics("single_label")
+    >>> logits, targets = torch.tensor([[2.0, 0.0]]), torch.tensor([[1.0, 0]])
+    >>> stage.append(logits, targets)
+    >>> stage.append_swa(logits, targets)
+    >>> sorted(stage.summarize(0.5))
+    ['accuracy', 'loss', 'swa_accuracy', 'swa_loss']
+    """
+
+    def __init__(self, target_kind):
+        self.target_kind = target_kind
+        self.live = ClipMetrics(target_kind)
+        self.swa = ClipMetrics(target_kind)
+        self.swa_loss_sum, self.swa_batches = 0.0, 0
+
+    def append(self, logits, targets, mask=None):
+        """Add a batch of the live model.
+
+        Arguments
+        ---------
+        logits : torch.Tensor
+            ``[batch, classes]``.
+        targets : torch.Tensor
+            ``[batch, classes]`` float.
+        mask : torch.Tensor, optional
+            ``[batch, classes]``, 1 where a label is known.
+        """
+        self.live.append(logits, targets, mask)
+
+    def append_swa(self, logits, targets, mask=None):
+        """Add a batch of the SWA average (its loss is tracked here; the
+        live model's loss is SpeechBrain's stage loss).
+
+        Arguments
+        ---------
+        logits : torch.Tensor
+            ``[batch, classes]``.
+        targets : torch.Tensor
+            ``[batch, classes]`` float.
+        mask : torch.Tensor, optional
+            ``[batch, classes]``, 1 where a label is known.
+        """
+        loss = compute_loss(self.target_kind, logits, targets, mask)
+        self.swa_loss_sum += float(loss)
+        self.swa_batches += 1
+        self.swa.append(logits, targets, mask)
+
+    def summarize(self, stage_loss):
+        """The stage's statistics (``swa_`` keys when SWA batches came).
+
+        Arguments
+        ---------
+        stage_loss : float
+            SpeechBrain's average loss of the stage (live model).
+
+        Returns
+        -------
+        dict
+            Statistic name -> float.
+        """
+        stats = {"loss": float(stage_loss), **self.live.summarize()}
+        if self.swa_batches:
+            stats["swa_loss"] = self.swa_loss_sum / self.swa_batches
+            for key, value in self.swa.summarize().items():
+                stats["swa_" + key] = value
+        return {key: float(value) for key, value in stats.items()}
