@@ -27,8 +27,7 @@ from speechbrain.dataio.dataset import DynamicItemDataset
 from speechbrain.utils.data_pipeline import provides, takes
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
-from speechbrain_passt.data.labels import placeholder_labels
-from speechbrain_passt.data.preparation import read_label_file
+from speechbrain_passt.data.labels import placeholder_labels, read_labels
 from speechbrain_passt.training.brain import PaSSTBrain
 from speechbrain_passt.training.dataio import ClipLoader, multi_hot, one_hot
 from speechbrain_passt.training.hparams import load_hparams
@@ -238,7 +237,7 @@ def read_labels_for(hparams, files, pad=False):
     >>> read_labels_for({"num_classes": 3}, {"labels": path}, pad=True)
     ['dog', 'cat', 'class_2']
     """
-    labels = read_label_file(files["labels"])
+    labels = read_labels(files["labels"])
     num_classes = hparams["num_classes"]
     if len(labels) > num_classes or (len(labels) < num_classes and not pad):
         raise ValueError(
