@@ -5,7 +5,7 @@ little noise, in the dataset's own format and sample rate) and the metadata
 files the real download ships, so the prepare scripts and the recipes run
 end to end without the data. With ``bad=True`` one listed clip is deleted
 and another is overwritten with bytes no decoder reads; the returned dict
-names both.
+names both. :func:`non_finite` writes a clip with NaN and inf samples.
 
 Authors
  * speechbrain-passt developers 2026
@@ -67,6 +67,28 @@ def corrupt(path):
         The file.
     """
     path.write_bytes(b"\x00garbage, not audio\x00" * 8)
+
+
+def non_finite(path, sample_rate=16000):
+    """Write a float wav whose header is fine but which holds NaN and inf.
+
+    Arguments
+    ---------
+    path : pathlib.Path
+        The file (``.wav``: the format that stores float samples).
+    sample_rate : int, optional (default: 16000)
+        Sample rate.
+
+    Returns
+    -------
+    pathlib.Path
+        The file.
+    """
+    data = np.zeros((1600, 1), np.float32)
+    data[100, 0], data[200, 0] = np.nan, np.inf
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(str(path), data, sample_rate, subtype="FLOAT")
+    return path
 
 
 def _spoil(files, bad):

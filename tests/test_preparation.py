@@ -1,4 +1,5 @@
-"""Shared dataset preparation (speechbrain_passt.data.preparation)."""
+"""Shared dataset preparation: clip checks, the resampled-audio cache,
+manifests and the preparation itself (speechbrain_passt.data)."""
 
 import json
 
@@ -6,21 +7,21 @@ import numpy as np
 import pytest
 import soundfile
 import torch
+from fake_datasets import non_finite
 from speechbrain.dataio import audio_io
 from speechbrain.dataio.dataset import DynamicItemDataset
 
-from speechbrain_passt.data.preparation import (
-    ALL_PROBLEMS,
+from speechbrain_passt.data.audio import (
     EMPTY,
     MISSING,
+    NON_FINITE,
     UNREADABLE,
-    BadClipsError,
-    Clip,
-    cache_path,
-    prepare_clips,
-    prepare_dataset,
-    write_manifest,
+    read_audio,
 )
+from speechbrain_passt.data.audio_cache import cache_clip, cache_path
+from speechbrain_passt.data.clip_checks import ALL_PROBLEMS, BadClipsError, Clip
+from speechbrain_passt.data.manifests import write_manifest
+from speechbrain_passt.data.preparation import prepare_clips, prepare_dataset
 
 
 def _tone(path, rate=44100, seconds=0.5, channels=2):
@@ -74,7 +75,12 @@ def test_every_kind_of_bad_clip_is_reported(tmp_path):
         report_file=tmp_path / "bad.txt",
     )
     assert list(entries) == ["ok"]
-    assert report.counts() == {MISSING: 1, UNREADABLE: 2, EMPTY: 1}
+    assert report.counts() == {
+        MISSING: 1,
+        UNREADABLE: 2,
+        EMPTY: 1,
+        NON_FINITE: 0,
+    }
     listed = (tmp_path / "bad.txt").read_text().splitlines()
     assert len(listed) == 4
     assert any(
@@ -87,6 +93,38 @@ def test_decode_failure_alone_raises(tmp_path):
     clip = Clip("broken", broken, "broken")
     with pytest.raises(BadClipsError, match="1 unreadable"):
         prepare_clips([clip], tmp_path / "cache")
+
+
+def test_non_finite_clip_is_reported_like_the_others(tmp_path):
+    """The header check passes; the reader finds the NaN when caching."""
+    nan = non_finite(tmp_path / "nan.wav")
+    clips = [
+        Clip("ok", _tone(tmp_path / "ok.wav"), "ok"),
+        Clip("nan", nan, "nan"),
+        Clip("gone", tmp_path / "gone.wav", "gone"),
+    ]
+    with pytest.raises(BadClipsError, match="1 non-finite") as error:
+        prepare_clips(clips, tmp_path / "cache", skip=[MISSING])
+    assert [p.reason for p in error.value.problems] == [MISSING, NON_FINITE]
+    assert f"non-finite: {nan}" in str(error.value)
+    assert not cache_path(tmp_path / "cache", clips[1]).exists()
+
+    entries, report = prepare_clips(
+        clips, tmp_path / "cache", skip=ALL_PROBLEMS
+    )
+    assert list(entries) == ["ok"]
+    assert report.counts()[NON_FINITE] == 1 and report.counts()[MISSING] == 1
+
+
+def test_cache_holds_what_the_one_reader_reads(tmp_path):
+    """The cache is read_audio's output (mono, resampled), as stored."""
+    source = _tone(tmp_path / "a.wav", rate=44100, seconds=0.3)
+    target = tmp_path / "cache" / "a.wav"
+    frames, written = cache_clip(source, target, 32000)
+    expected = read_audio(source, 32000)
+    cached, rate = audio_io.load(str(target))
+    assert written and rate == 32000 and frames == expected.shape[0]
+    assert torch.allclose(cached[0], expected, atol=1e-4)
 
 
 def test_cached_clip_is_mono_32k_and_loadable(tmp_path):

@@ -13,12 +13,13 @@ from fake_datasets import (
     make_dcase20,
     make_fsd50k,
     make_openmic,
+    non_finite,
 )
 from recipe_modules import load_recipe_module, run_doctests
 from speechbrain.dataio import audio_io
 
+from speechbrain_passt.data.clip_checks import BadClipsError
 from speechbrain_passt.data.labels import audioset_labels
-from speechbrain_passt.data.preparation import BadClipsError
 
 PREPARE = {
     "Audioset": ("audioset_prepare", "prepare_audioset", make_audioset),
@@ -96,9 +97,14 @@ def test_audioset(tmp_path):
     info = make_audioset(data)
     files = _prepare("Audioset", data, tmp_path)
     counts = files["counts"]
-    assert counts["balanced"] == dict(
-        total=6, kept=6, missing=0, unreadable=0, empty=0
-    )
+    assert counts["balanced"] == {
+        "total": 6,
+        "kept": 6,
+        "missing": 0,
+        "unreadable": 0,
+        "empty": 0,
+        "non-finite": 0,
+    }
     assert counts["unbalanced"]["missing"] == 1
     assert (
         counts["unbalanced"]["kept"]
@@ -203,6 +209,20 @@ def test_fsd50k(tmp_path):
     assert max(e["duration"] for e in evals.values()) == pytest.approx(2.5)
     assert info["eval"][0][0] == "9000"
     _check_cached({**train, **valid, **evals}, tmp_path / "cache")
+
+
+def test_non_finite_clip_in_a_recipe(tmp_path):
+    """A clip with NaN samples is listed, counted and skipped by reason."""
+    data = tmp_path / "data"
+    info = make_dcase20(data)
+    nan = non_finite(data / info["evaluate"][0][0], 44100)
+    with pytest.raises(BadClipsError) as error:
+        _prepare("DCASE20", data, tmp_path)
+    assert f"non-finite: {nan}" in str(error.value)
+    assert "1 non-finite" in str(error.value)
+    files = _prepare("DCASE20", data, tmp_path, skip_bad_clips=True)
+    assert files["counts"]["test"]["non-finite"] == 1
+    assert nan.stem not in _load(files["test"])
 
 
 def test_prepare_twice_reuses_the_work(tmp_path):

@@ -1,10 +1,17 @@
-"""Class-balanced weights from label lists (AudioSet scale) and random
-crops of long clips (FSD50K training)."""
+"""Class-balanced weights from label lists (AudioSet scale), random crops
+of long clips (FSD50K training) and ClipLoader's audio reading."""
 
 import pytest
 import torch
+from fake_datasets import non_finite
 from speechbrain.dataio import audio_io
 
+from speechbrain_passt.data.audio import (
+    NON_FINITE,
+    AudioReadError,
+    MissingAudioError,
+    read_audio,
+)
 from speechbrain_passt.training import ClipLoader
 from speechbrain_passt.training.dataio import random_crop
 from speechbrain_passt.training.sampling import (
@@ -66,3 +73,17 @@ def test_clip_loader_random_crop(tmp_path):
     assert len(firsts) > 1 and float(start(path)[0]) == pytest.approx(-0.5)
     with pytest.raises(ValueError, match="crop"):
         ClipLoader(crop="middle")
+
+
+def test_clip_loader_reads_with_the_one_reader(tmp_path):
+    """ClipLoader.read is read_audio: same samples, same errors."""
+    path = tmp_path / "stereo.wav"
+    audio_io.save(str(path), torch.rand(2, 4410) - 0.5, 44100)
+    loader = ClipLoader(32000)
+    assert torch.equal(loader.read(str(path)), read_audio(path, 32000))
+    nan = non_finite(tmp_path / "nan.wav")
+    with pytest.raises(AudioReadError, match="nan.wav") as error:
+        loader(str(nan))
+    assert error.value.reason == NON_FINITE and error.value.path == str(nan)
+    with pytest.raises(MissingAudioError, match="gone.wav"):
+        loader(str(tmp_path / "gone.wav"))

@@ -33,8 +33,9 @@ import logging
 import os
 from pathlib import Path
 
-from speechbrain_passt.data.labels import audioset_csv
-from speechbrain_passt.data.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.clip_checks import Clip
+from speechbrain_passt.data.labels import read_audioset_classes
+from speechbrain_passt.data.preparation import prepare_dataset
 
 logger = logging.getLogger(__name__)
 
@@ -44,44 +45,6 @@ SPLITS = {
     "eval": "eval_segments",
 }
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3")
-
-
-def read_class_list(path=None):
-    """Read ``class_labels_indices.csv`` (``index,mid,display_name``).
-
-    Arguments
-    ---------
-    path : str or os.PathLike, optional
-        The file; default: the copy shipped with the package.
-
-    Returns
-    -------
-    mids : list of str
-        Class mids, index 0 first.
-    names : list of str
-        Display names, index 0 first.
-
-    Example
-    -------
-    >>> mids, names = read_class_list()
-    >>> len(mids), mids[0], names[0]
-    (527, '/m/09x0r', 'Speech')
-    """
-    path = audioset_csv() if path is None else os.fspath(path)
-    with open(path, newline="", encoding="utf-8") as fin:
-        reader = csv.DictReader(fin)
-        if not {"index", "mid", "display_name"} <= set(reader.fieldnames or []):
-            raise ValueError(
-                f"{path}: expected the columns index,mid,display_name, got "
-                f"{reader.fieldnames}"
-            )
-        rows = sorted(
-            (int(row["index"]), row["mid"], row["display_name"])
-            for row in reader
-        )
-    if [index for index, _, _ in rows] != list(range(len(rows))):
-        raise ValueError(f"{path}: class indices must be 0..N-1, each once")
-    return [mid for _, mid, _ in rows], [name for _, _, name in rows]
 
 
 def read_segments(path, mid_to_index):
@@ -242,9 +205,9 @@ def check_class_order(data_folder):
     >>> names[137]
     'Music'
     """
-    mids, names = read_class_list()
+    mids, names = read_audioset_classes()
     local = find_metadata(data_folder, "class_labels_indices.csv")
-    if local is not None and read_class_list(local)[0] != mids:
+    if local is not None and read_audioset_classes(local)[0] != mids:
         raise ValueError(
             f"{local} orders the classes differently from the official "
             "class_labels_indices.csv shipped with speechbrain_passt, whose "

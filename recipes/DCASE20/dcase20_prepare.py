@@ -29,7 +29,8 @@ import csv
 import os
 from pathlib import Path
 
-from speechbrain_passt.data.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.clip_checks import Clip
+from speechbrain_passt.data.preparation import prepare_dataset
 
 SCENES = [
     "airport",

@@ -19,12 +19,35 @@ import logging
 import os
 from pathlib import Path
 
-from speechbrain_passt.data.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.clip_checks import Clip
+from speechbrain_passt.data.labels import read_category_csv
+from speechbrain_passt.data.preparation import prepare_dataset
 
 logger = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("filename", "fold", "target", "category")
 NUM_FOLDS = 5
+
+
+def metadata_path(data_folder):
+    """Where ESC-50 keeps its metadata.
+
+    Arguments
+    ---------
+    data_folder : str or os.PathLike
+        The ESC-50 folder.
+
+    Returns
+    -------
+    pathlib.Path
+        ``<data_folder>/meta/esc50.csv``.
+
+    Example
+    -------
+    >>> metadata_path("esc50").as_posix()
+    'esc50/meta/esc50.csv'
+    """
+    return Path(data_folder) / "meta" / "esc50.csv"
 
 
 def read_metadata(data_folder):
@@ -47,7 +70,7 @@ def read_metadata(data_folder):
     >>> rows[0]["filename"], rows[0]["fold"], rows[0]["target"]
     ('1-100032-A-0.wav', 1, 0)
     """
-    meta = Path(data_folder) / "meta" / "esc50.csv"
+    meta = metadata_path(data_folder)
     if not meta.is_file():
         raise FileNotFoundError(
             f"ESC-50 metadata not found: {meta} (expected the official "
@@ -85,35 +108,6 @@ def read_metadata(data_folder):
     if not rows:
         raise ValueError(f"{meta} lists no clips")
     return rows
-
-
-def class_names(rows):
-    """Category names in target order, checked for consistency.
-
-    Arguments
-    ---------
-    rows : list of dict
-        Output of :func:`read_metadata`.
-
-    Returns
-    -------
-    list of str
-        ``names[target]``; targets without a clip get ``class_<target>``.
-
-    Example
-    -------
-    >>> class_names([{"target": 1, "category": "rooster"}])
-    ['class_0', 'rooster']
-    """
-    names = {}
-    for row in rows:
-        seen = names.setdefault(row["target"], row["category"])
-        if seen != row["category"]:
-            raise ValueError(
-                f"target {row['target']} is both {seen!r} and "
-                f"{row['category']!r} in the metadata"
-            )
-    return [names.get(t, f"class_{t}") for t in range(max(names) + 1)]
 
 
 def prepare_esc50(
@@ -182,7 +176,9 @@ def prepare_esc50(
                     },
                 )
             )
-        return splits, class_names(rows)
+        # Targets that no clip uses (a subset) are named class_<target>.
+        names = read_category_csv(metadata_path(data_folder), fill_gaps=True)
+        return splits, names
 
     return prepare_dataset(
         "ESC-50",

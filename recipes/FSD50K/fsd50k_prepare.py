@@ -24,13 +24,15 @@ import csv
 import os
 from pathlib import Path
 
-from speechbrain_passt.data.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.clip_checks import Clip
+from speechbrain_passt.data.labels import read_vocabulary_csv
+from speechbrain_passt.data.preparation import prepare_dataset
 
 GROUND_TRUTH = "FSD50K.ground_truth"
 
 
-def read_vocabulary(data_folder):
-    """Class names in head order from ``vocabulary.csv``.
+def vocabulary_path(data_folder):
+    """Where FSD50K keeps its class list (``vocabulary.csv``).
 
     Arguments
     ---------
@@ -39,8 +41,14 @@ def read_vocabulary(data_folder):
 
     Returns
     -------
-    list of str
-        Class names, index 0 first.
+    pathlib.Path
+        The file, read with
+        :func:`~speechbrain_passt.data.labels.read_vocabulary_csv`.
+
+    Raises
+    ------
+    FileNotFoundError
+        The ground truth was not unzipped into the folder.
 
     Example
     -------
@@ -50,7 +58,7 @@ def read_vocabulary(data_folder):
     ...     "0,Accelerating_and_revving_and_vroom,/m/07q2z82\\n"
     ...     "1,Accordion,/m/0mkg\\n"
     ... )
-    >>> read_vocabulary(tmp)
+    >>> read_vocabulary_csv(vocabulary_path(tmp))
     ['Accelerating_and_revving_and_vroom', 'Accordion']
     """
     path = Path(data_folder) / GROUND_TRUTH / "vocabulary.csv"
@@ -59,17 +67,7 @@ def read_vocabulary(data_folder):
             f"FSD50K vocabulary not found: {path} (unzip "
             "FSD50K.ground_truth.zip into the data folder)"
         )
-    with open(path, newline="", encoding="utf-8") as fin:
-        rows = [row for row in csv.reader(fin) if row]
-    try:
-        pairs = sorted((int(row[0]), row[1].strip()) for row in rows)
-    except (ValueError, IndexError) as error:
-        raise ValueError(
-            f"{path}: expected header-less index,label,mid rows"
-        ) from error
-    if [i for i, _ in pairs] != list(range(len(pairs))):
-        raise ValueError(f"{path}: indices must be 0..N-1, each once")
-    return [label for _, label in pairs]
+    return path
 
 
 def read_ground_truth(path, label_to_index, with_split):
@@ -168,7 +166,7 @@ def prepare_fsd50k(
     """
 
     def read_splits():
-        names = read_vocabulary(data_folder)
+        names = read_vocabulary_csv(vocabulary_path(data_folder))
         index = {name: i for i, name in enumerate(names)}
         truth = Path(data_folder) / GROUND_TRUTH
         splits = {"train": [], "valid": [], "eval": []}

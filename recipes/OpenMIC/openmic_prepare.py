@@ -23,19 +23,20 @@ Authors
  * speechbrain-passt developers 2026
 """
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from speechbrain_passt.data.preparation import Clip, prepare_dataset
+from speechbrain_passt.data.clip_checks import Clip
+from speechbrain_passt.data.labels import read_json_labels
+from speechbrain_passt.data.preparation import prepare_dataset
 
 NUM_CLASSES = 20
 PARTITIONS = {"train": "split01_train.csv", "test": "split01_test.csv"}
 
 
-def read_class_map(data_folder):
+def instrument_names(data_folder):
     """Instrument names in column order, from ``class-map.json``.
 
     Arguments
@@ -46,16 +47,25 @@ def read_class_map(data_folder):
     Returns
     -------
     list of str
-        The 20 instrument names.
+        The 20 instrument names (read with
+        :func:`~speechbrain_passt.data.labels.read_json_labels`).
+
+    Raises
+    ------
+    FileNotFoundError
+        No ``class-map.json`` in the folder.
+    ValueError
+        Not 20 instruments numbered 0..19.
 
     Example
     -------
+    >>> import json
     >>> tmp = getfixture("tmp_path")
     >>> names = ["accordion", "banjo"] + [f"i{k}" for k in range(18)]
     >>> _ = (tmp / "class-map.json").write_text(
     ...     json.dumps({n: i for i, n in enumerate(names)})
     ... )
-    >>> read_class_map(tmp)[:2]
+    >>> instrument_names(tmp)[:2]
     ['accordion', 'banjo']
     """
     path = Path(data_folder) / "class-map.json"
@@ -64,13 +74,13 @@ def read_class_map(data_folder):
             f"OpenMIC class map not found: {path} (expected the extracted "
             "openmic-2018 folder)"
         )
-    mapping = json.loads(path.read_text())
-    if sorted(mapping.values()) != list(range(NUM_CLASSES)):
+    names = read_json_labels(path)
+    if len(names) != NUM_CLASSES:
         raise ValueError(
             f"{path}: expected {NUM_CLASSES} instruments numbered "
-            f"0..{NUM_CLASSES - 1}, got {mapping}"
+            f"0..{NUM_CLASSES - 1}, got {len(names)}"
         )
-    return [name for name, _ in sorted(mapping.items(), key=lambda x: x[1])]
+    return names
 
 
 def read_labels_npz(data_folder):
@@ -190,7 +200,7 @@ def prepare_openmic(
     """
 
     def read_splits():
-        names = read_class_map(data_folder)
+        names = instrument_names(data_folder)
         labels = read_labels_npz(data_folder)
         splits = {}
         for split, partition in PARTITIONS.items():

@@ -1,19 +1,19 @@
 """Clip loading for PaSST recipes' dataset pipelines.
 
-:class:`ClipLoader` reads a file with SpeechBrain's ``audio_io``, downmixes
-to mono, resamples to the model rate with torchaudio (one cached resampler
-per input rate), pads with zeros or truncates to a fixed length, and, for
-training, applies the per-clip augmentations of the original (random gain,
-then random roll). It runs in the DataLoader workers.
+:class:`ClipLoader` reads a file with the package's one audio reader
+(:func:`speechbrain_passt.data.audio.read_audio`: mono, resampled to the
+model rate, finite samples), pads with zeros or truncates to a fixed
+length, and, for training, applies the per-clip augmentations of the
+original (random gain, then random roll). It runs in the DataLoader
+workers.
 
 Authors
  * speechbrain-passt developers 2026
 """
 
 import torch
-import torchaudio
-from speechbrain.dataio import audio_io
 
+from speechbrain_passt.data.audio import read_audio
 from speechbrain_passt.training.augment import random_gain, random_roll
 
 
@@ -148,6 +148,7 @@ class ClipLoader:
 
     Example
     -------
+    >>> from speechbrain.dataio import audio_io
     >>> path = str(getfixture("tmpdir") / "x.wav")
     >>> audio_io.save(path, torch.rand(2, 8000) - 0.5, 16000)
     >>> loader = ClipLoader(sample_rate=32000, clip_seconds=1.0)
@@ -174,7 +175,6 @@ class ClipLoader:
         )
         self.gain_db = gain_db
         self.roll_samples = roll_samples
-        self._resamplers = {}
 
     def read(self, path):
         """Read a file as a mono waveform at ``sample_rate``.
@@ -188,23 +188,14 @@ class ClipLoader:
         -------
         torch.Tensor
             ``[samples]`` float32.
+
+        Raises
+        ------
+        AudioReadError
+            Missing, undecodable, empty or non-finite audio; the message
+            names the file.
         """
-        try:
-            audio, rate = audio_io.load(path, dtype=torch.float32)
-        except Exception as error:
-            raise RuntimeError(
-                f"could not read audio file {path}: {error}"
-            ) from error
-        if audio.numel() == 0:
-            raise ValueError(f"audio file {path} holds no samples")
-        wav = torch.as_tensor(audio).mean(dim=0)
-        if rate != self.sample_rate:
-            if rate not in self._resamplers:
-                self._resamplers[rate] = torchaudio.transforms.Resample(
-                    rate, self.sample_rate
-                )
-            wav = self._resamplers[rate](wav)
-        return wav
+        return read_audio(path, self.sample_rate)
 
     def __call__(self, path):
         """Read, fit to length and augment one clip.
