@@ -22,9 +22,9 @@ RECIPE = ROOT / "recipes" / "ESC50"
 MINI = ROOT / "tests" / "data" / "esc50_mini"
 sys.path.insert(0, str(RECIPE))
 
-import esc50_prepare  # noqa: E402
+import esc50_passt_prepare  # noqa: E402
 
-from speechbrain_passt.data.preparation import Clip, find_problems  # noqa: E402
+from speechbrain_passt.data.clip_checks import Clip, find_problems  # noqa: E402
 from speechbrain_passt.data.synthetic import generate_synthetic_esc50  # noqa: E402
 
 TINY_MODEL = [
@@ -80,7 +80,7 @@ def small_synthetic(tmp_path_factory):
 def test_prepare_doctests(monkeypatch):
     monkeypatch.chdir(ROOT)
     result = doctest.testmod(
-        esc50_prepare, extraglobs={"getfixture": _tmpdir_fixture}
+        esc50_passt_prepare, extraglobs={"getfixture": _tmpdir_fixture}
     )
     assert result.failed == 0 and result.attempted > 0
 
@@ -94,7 +94,9 @@ def _tmpdir_fixture(name):
 
 def test_prepare_resamples_once_and_writes_fold_manifests(tmp_path):
     cache = tmp_path / "cache"
-    files = esc50_prepare.prepare_esc50(MINI, tmp_path / "s", cache, fold=3)
+    files = esc50_passt_prepare.prepare_esc50_passt(
+        MINI, tmp_path / "s", cache, fold=3
+    )
     train = json.loads(files["train"].read_text())
     test = json.loads(files["test"].read_text())
     assert list(test) == ["3-103051-C-19"]
@@ -107,7 +109,9 @@ def test_prepare_resamples_once_and_writes_fold_manifests(tmp_path):
     assert files["counts"]["test"]["kept"] == 1
     mtimes = {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
     # Another fold reuses the cache: nothing is resampled again.
-    other = esc50_prepare.prepare_esc50(MINI, tmp_path / "s4", cache, fold=4)
+    other = esc50_passt_prepare.prepare_esc50_passt(
+        MINI, tmp_path / "s4", cache, fold=4
+    )
     assert list(json.loads(other["test"].read_text())) == ["4-156993-A-19"]
     assert mtimes == {p.name: p.stat().st_mtime_ns for p in cache.iterdir()}
 
@@ -118,12 +122,14 @@ def test_prepare_lists_missing_and_unreadable_files(tmp_path):
     (data / "audio" / "2-100648-A-43.wav").unlink()
     (data / "audio" / "4-156993-A-19.wav").write_bytes(b"not audio")
     with pytest.raises(RuntimeError) as error:
-        esc50_prepare.prepare_esc50(data, tmp_path / "s", tmp_path / "c")
+        esc50_passt_prepare.prepare_esc50_passt(
+            data, tmp_path / "s", tmp_path / "c"
+        )
     message = str(error.value)
     assert "ESC-50: 2 of 5 clips" in message
     assert "missing: " in message and "2-100648-A-43.wav" in message
     assert "unreadable: " in message and "4-156993-A-19.wav" in message
-    files = esc50_prepare.prepare_esc50(
+    files = esc50_passt_prepare.prepare_esc50_passt(
         data, tmp_path / "s", tmp_path / "c", fold=3, skip_bad_clips=True
     )
     counts = files["counts"]
@@ -133,17 +139,19 @@ def test_prepare_lists_missing_and_unreadable_files(tmp_path):
 
 def test_prepare_rejects_malformed_metadata(tmp_path):
     with pytest.raises(FileNotFoundError, match="meta/esc50.csv"):
-        esc50_prepare.read_metadata(tmp_path)
+        esc50_passt_prepare.read_metadata(tmp_path)
     (tmp_path / "meta").mkdir()
     meta = tmp_path / "meta" / "esc50.csv"
     meta.write_text("filename,fold,target,category\na.wav,one,0,dog\n")
     with pytest.raises(ValueError, match="line 2"):
-        esc50_prepare.read_metadata(tmp_path)
+        esc50_passt_prepare.read_metadata(tmp_path)
     meta.write_text("filename,target\na.wav,0\n")
     with pytest.raises(ValueError, match="missing columns"):
-        esc50_prepare.read_metadata(tmp_path)
+        esc50_passt_prepare.read_metadata(tmp_path)
     with pytest.raises(ValueError, match="fold must be in 1..5"):
-        esc50_prepare.prepare_esc50(MINI, tmp_path, tmp_path, fold=6)
+        esc50_passt_prepare.prepare_esc50_passt(
+            MINI, tmp_path, tmp_path, fold=6
+        )
 
 
 def test_synthetic_set_is_deterministic_and_in_the_official_layout(tmp_path):
@@ -152,7 +160,7 @@ def test_synthetic_set_is_deterministic_and_in_the_official_layout(tmp_path):
     b = generate_synthetic_esc50(tmp_path / "b", **kwargs)
     with open(a / "meta" / "esc50.csv") as fin:
         rows = list(csv.DictReader(fin))
-    assert list(rows[0]) == list(esc50_prepare.REQUIRED_COLUMNS) + [
+    assert list(rows[0]) == list(esc50_passt_prepare.REQUIRED_COLUMNS) + [
         "esc10",
         "src_file",
         "take",

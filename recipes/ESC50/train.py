@@ -23,7 +23,7 @@ import sys
 
 import ruamel.yaml
 import speechbrain as sb
-from esc50_prepare import prepare_esc50
+from esc50_passt_prepare import prepare_esc50_passt
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
@@ -49,7 +49,7 @@ def dataio_prep(hparams, files):
     hparams : dict
         Loaded hyperparameters.
     files : dict
-        Manifests written by ``prepare_esc50``.
+        Manifests written by ``prepare_esc50_passt``.
 
     Returns
     -------
@@ -113,9 +113,10 @@ if __name__ == "__main__":
     if hparams["fold"] != "all" and hparams["fold"] not in FOLDS:
         raise ValueError(f"--fold must be 1..5 or all, got {hparams['fold']}")
 
+    cross_validation = hparams["fold"] == "all"
     results = []
-    for fold in FOLDS if hparams["fold"] == "all" else [hparams["fold"]]:
-        if hparams["fold"] == "all":
+    for fold in FOLDS if cross_validation else [hparams["fold"]]:
+        if cross_validation:
             hparams = load_fold_hparams(hparams_file, overrides, fold)
         os.makedirs(hparams["fold_folder"], exist_ok=True)
 
@@ -129,8 +130,8 @@ if __name__ == "__main__":
             "sample_rate": hparams["sample_rate"],
             "skip_bad_clips": hparams["skip_bad_clips"],
         }
-        run_on_main(prepare_esc50, kwargs=prepare_kwargs)
-        files = prepare_esc50(**prepare_kwargs)
+        run_on_main(prepare_esc50_passt, kwargs=prepare_kwargs)
+        files = prepare_esc50_passt(**prepare_kwargs)
         # The metadata names the targets up to the highest one it uses.
         labels = class_labels(files["labels"], hparams["num_classes"], True)
         datasets = dataio_prep(hparams, files)

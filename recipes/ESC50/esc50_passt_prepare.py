@@ -110,7 +110,7 @@ def read_metadata(data_folder):
     return rows
 
 
-def prepare_esc50(
+def prepare_esc50_passt(
     data_folder,
     save_folder,
     cache_folder,
@@ -148,7 +148,7 @@ def prepare_esc50(
     Example
     -------
     >>> tmp = getfixture("tmpdir")
-    >>> files = prepare_esc50(
+    >>> files = prepare_esc50_passt(
     ...     "tests/data/esc50_mini", tmp / "save", tmp / "cache", fold=5
     ... )
     >>> files["counts"]["test"]["kept"]
