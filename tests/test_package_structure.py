@@ -21,7 +21,7 @@ LAYERS = {
 # Modules outside the layer folders: the package's public names and the
 # hook names of pretrained folders written by version 0.1.
 TOP_LEVEL = {"__init__": 1, "checkpoints": 1}
-MAX_LINES = 420
+MAX_LINES = 450  # "about 400": room for the docstrings of one class
 DATA_TABLES = {"weights/registry.py"}
 MODULES = sorted(PACKAGE.rglob("*.py"))
 

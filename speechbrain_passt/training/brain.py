@@ -17,7 +17,6 @@ Authors
 import logging
 
 import speechbrain as sb
-import torch
 from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_passt.training.metrics import ClipMetrics, StageMetrics
@@ -98,19 +97,10 @@ class PaSSTBrain(sb.Brain):
     Example
     -------
     >>> from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
-    >>> modules = {
-    ...     "compute_features": PaSSTFbank(n_mels=32),
-    ...     "embedding_model": PaSST(
-    ...         n_mels=32,
-    ...         fstride=16,
-    ...         tstride=16,
-    ...         max_frames=64,
-    ...         embed_dim=16,
-    ...         depth=1,
-    ...         num_heads=2,
-    ...     ),
-    ...     "classifier": PaSSTHead(16, 3),
-    ... }
+    >>> modules = dict(
+    ...     compute_features=PaSSTFbank(), classifier=PaSSTHead(8, 3)
+    ... )
+    >>> modules["embedding_model"] = PaSST(embed_dim=8, depth=1, num_heads=2)
     >>> brain = PaSSTBrain(modules, hparams={"target_kind": "single_label"})
     >>> brain.selection_key
     'accuracy'
@@ -162,15 +152,12 @@ class PaSSTBrain(sb.Brain):
         checkpointer), or None without ``swa_start_epoch``."""
         if self.hparams.swa_start_epoch is None:
             return None
-        live = torch.nn.ModuleDict(
-            {
-                "embedding_model": self.modules.embedding_model,
-                "classifier": self.modules.classifier,
-            }
+        swa = StochasticWeightAveraging.of_encoder_and_head(
+            self.modules.embedding_model,
+            self.modules.classifier,
+            self.hparams.swa_start_epoch,
+            self.hparams.swa_frequency,
         )
-        swa = StochasticWeightAveraging(
-            live, self.hparams.swa_start_epoch, self.hparams.swa_frequency
-        ).eval()
         if self.checkpointer is not None:
             self.checkpointer.add_recoverable("swa", swa)
         return swa
@@ -197,22 +184,13 @@ class PaSSTBrain(sb.Brain):
         Example
         -------
         >>> from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
-        >>> brain = PaSSTBrain(
-        ...     {
-        ...         "compute_features": PaSSTFbank(n_mels=32),
-        ...         "embedding_model": PaSST(
-        ...             n_mels=32,
-        ...             max_frames=64,
-        ...             embed_dim=16,
-        ...             depth=1,
-        ...             num_heads=2,
-        ...             fstride=16,
-        ...             tstride=16,
-        ...         ),
-        ...         "classifier": PaSSTHead(16, 3),
-        ...     },
-        ...     hparams={"target_kind": "single_label"},
+        >>> modules = dict(
+        ...     compute_features=PaSSTFbank(), classifier=PaSSTHead(8, 3)
         ... )
+        >>> modules["embedding_model"] = PaSST(
+        ...     embed_dim=8, depth=1, num_heads=2
+        ... )
+        >>> brain = PaSSTBrain(modules, hparams={"target_kind": "single_label"})
         >>> brain.load_pretrained(None)
         False
         """
@@ -269,17 +247,13 @@ class PaSSTBrain(sb.Brain):
         out = {"targets": targets, "mask": mask}
         use_swa = self.swa is not None and self.swa.num_averaged > 0
         if stage == sb.Stage.TEST and self.evaluate_with_swa and use_swa:
-            out["logits"] = self._classify_swa(feats, lens)
+            out["logits"] = self.swa.classify(feats, lens)
         else:
             embeddings = self.modules.embedding_model(feats, lens)
             out["logits"] = self.modules.classifier(embeddings).squeeze(1)
         if stage == sb.Stage.VALID and use_swa:
-            out["swa_logits"] = self._classify_swa(feats, lens)
+            out["swa_logits"] = self.swa.classify(feats, lens)
         return out
-
-    def _classify_swa(self, feats, lens):
-        embeddings = self.swa.module("embedding_model")(feats, lens)
-        return self.swa.module("classifier")(embeddings).squeeze(1)
 
     def compute_objectives(self, predictions, batch, stage):
         """Loss of the target kind; metrics outside training.

@@ -110,3 +110,46 @@ class StochasticWeightAveraging(torch.nn.Module):
         torch.nn.Module
         """
         return self.averaged.module[name]
+
+    @classmethod
+    def of_encoder_and_head(cls, encoder, head, start_epoch, frequency=1):
+        """The average of a PaSST encoder and its head, in eval mode.
+
+        Arguments
+        ---------
+        encoder : torch.nn.Module
+            The live encoder (``embedding_model``).
+        head : torch.nn.Module
+            The live head (``classifier``).
+        start_epoch : int
+            First (1-based) epoch whose final weights enter the average.
+        frequency : int, optional (default: 1)
+            Epochs between two updates.
+
+        Returns
+        -------
+        StochasticWeightAveraging
+            With modules ``embedding_model`` and ``classifier``.
+        """
+        live = torch.nn.ModuleDict(
+            {"embedding_model": encoder, "classifier": head}
+        )
+        return cls(live, start_epoch, frequency).eval()
+
+    def classify(self, feats, lens=None):
+        """Logits of the averaged encoder and head.
+
+        Arguments
+        ---------
+        feats : torch.Tensor
+            ``[batch, frames, n_mels]`` log-mel features.
+        lens : torch.Tensor, optional
+            ``[batch]`` relative lengths.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[batch, classes]``.
+        """
+        embeddings = self.module("embedding_model")(feats, lens)
+        return self.module("classifier")(embeddings).squeeze(1)
