@@ -319,7 +319,7 @@ class PaSSTPretrained(Pretrained):
         weights stored in int8, activations quantised on the fly. CPU only;
         irreversible on this instance. Faster CPU tagging; check that it
         keeps your top labels with
-        :meth:`PaSSTClassifier.quantization_keeps_top_k` first.
+        ``PaSSTClassifier.quantization_keeps_top_k`` first.
 
         Raises
         ------
