@@ -120,6 +120,24 @@ def test_mismatched_checkpoint(tiny_pretrained_folder, tmp_path):
         PaSSTClassifier.from_hparams(broken, run_opts=CPU)
 
 
+def test_folder_without_strict_hooks_is_still_strict(
+    tiny_pretrained_folder, tmp_path
+):
+    # A hand-written yaml without the strict hooks: SpeechBrain's default
+    # transfer only logs missing keys, so the loader checks them itself.
+    plain = tmp_path / "plain"
+    shutil.copytree(tiny_pretrained_folder, plain)
+    yaml = (plain / "hyperparams.yaml").read_text()
+    yaml = yaml[: yaml.index("    custom_hooks:")]
+    (plain / "hyperparams.yaml").write_text(yaml)
+    assert PaSSTClassifier.from_hparams(plain, run_opts=CPU).labels == LABELS
+    state = torch.load(plain / "embedding_model.ckpt", weights_only=True)
+    del state["norm.weight"]
+    torch.save(state, plain / "embedding_model.ckpt")
+    with pytest.raises(CheckpointMismatchError, match="norm.weight"):
+        PaSSTClassifier.from_hparams(plain, run_opts=CPU)
+
+
 def test_missing_or_mismatched_labels(tiny_pretrained_folder, tmp_path):
     broken = tmp_path / "labels"
     shutil.copytree(tiny_pretrained_folder, broken)

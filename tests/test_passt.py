@@ -253,3 +253,34 @@ def test_full_width_parameter_count():
         head = PaSSTHead()
     count = sum(p.numel() for p in [*encoder.parameters(), *head.parameters()])
     assert count + 527 * 768 + 527 == 86_153_758
+
+
+def test_forward_frames_pools_time_columns():
+    encoder = _tiny().eval()
+    x = torch.randn(2, 300, 128)
+    lengths = torch.tensor([1.0, 0.5])
+    with torch.no_grad():
+        clip, frames, columns = encoder.forward_frames(x, lengths)
+        tokens, _ = encoder.encode_tokens(x, lengths)
+        alone = encoder.forward_frames(x[1:, :150])
+    # The clip embedding is forward's, exactly.
+    assert torch.equal(clip, encoder(x, lengths))
+    # Frequency-major patch tokens [12 rows x 29 columns], mean per column.
+    n_freq, n_time = 12, (300 - 16) // 10 + 1
+    grid = tokens[:, 2:].reshape(2, n_freq, n_time, -1)
+    assert frames.shape == (2, n_time, 32)
+    assert torch.equal(frames, grid.mean(dim=1))
+    # Columns that cover the item's own frames; those equal the item alone.
+    assert columns.tolist() == [n_time, (150 - 16) // 10 + 1]
+    valid = int(columns[1])
+    assert torch.allclose(frames[1, :valid], alone[1][0], atol=1e-5)
+    assert torch.allclose(clip[1], alone[0][0], atol=1e-5)
+    assert encoder.column_centres(3).tolist() == [8.0, 18.0, 28.0]
+
+
+def test_forward_frames_needs_the_whole_grid():
+    encoder = _tiny(s_patchout_t=2).train()
+    with pytest.raises(ValueError, match="whole patch grid"):
+        encoder.forward_frames(torch.randn(1, 100, 128))
+    _, frames, _ = encoder.eval().forward_frames(torch.randn(1, 100, 128))
+    assert frames.shape == (1, 9, 32)

@@ -1,10 +1,12 @@
-"""Pretrained PaSST tagging and embeddings: windows of long audio, result
-types and the :class:`PaSSTClassifier` interface."""
+"""Pretrained PaSST tagging and embeddings: windows of long audio
+(:mod:`~speechbrain_passt.inference.windows`), result types
+(:mod:`~speechbrain_passt.inference.results`) and the
+:class:`PaSSTClassifier` interface."""
 
-from speechbrain_passt.inference.classifier import (
-    AudioReadError,
+from speechbrain_passt.data.audio import AudioReadError
+from speechbrain_passt.inference.classifier import PaSSTClassifier
+from speechbrain_passt.inference.results import (
     FrameEmbeddings,
-    PaSSTClassifier,
     TaggingResult,
     Timeline,
 )

@@ -284,6 +284,86 @@ class PaSST(torch.nn.Module):
         tokens, _ = self.encode_tokens(x, lengths)
         return tokens[:, :2].mean(dim=1, keepdim=True)
 
+    def forward_frames(self, x, lengths=None):
+        """Encode spectrograms into clip embeddings and one embedding per
+        time column of the patch grid.
+
+        Arguments
+        ---------
+        x : torch.Tensor
+            Log-mel spectrograms ``[batch, frames, n_mels]``.
+        lengths : torch.Tensor, optional
+            Relative lengths ``[batch]`` in (0, 1]; patches that cover padded
+            frames are left out of the attention.
+
+        Returns
+        -------
+        embeddings : torch.Tensor
+            Clip embeddings ``[batch, 1, embed_dim]``, as :meth:`forward`.
+        frames : torch.Tensor
+            ``[batch, time_patches, embed_dim]``: the mean over the frequency
+            rows of each time column of the patch grid. Column ``t`` covers
+            frames ``t * tstride`` to ``t * tstride + patch_size - 1``
+            (centres: :meth:`column_centres`).
+        columns : torch.Tensor
+            ``[batch]`` (long) columns of each item that cover its own
+            frames (the later ones cover padding only).
+
+        Raises
+        ------
+        ValueError
+            In training with Patchout, which leaves holes in the grid.
+
+        Example
+        -------
+        >>> encoder = PaSST(embed_dim=32, depth=1, num_heads=2).eval()
+        >>> x = torch.rand(2, 100, 128)
+        >>> clip, frames, columns = encoder.forward_frames(
+        ...     x, torch.tensor([1.0, 0.5])
+        ... )
+        >>> clip.shape, frames.shape, columns.tolist()
+        (torch.Size([2, 1, 32]), torch.Size([2, 9, 32]), [9, 4])
+        """
+        tokens, positions = self.encode_tokens(x, lengths)
+        batch, frames = x.shape[0], x.shape[1]
+        n_freq = self.grid_size[0]
+        n_time = (frames - self.patch_size) // self.tstride + 1
+        if positions.shape[1] != n_freq * n_time:
+            raise ValueError(
+                "forward_frames needs the whole patch grid: call it in eval "
+                "mode or without Patchout"
+            )
+        # Patch tokens are in frequency-major order: [F * T] -> [F, T].
+        grid = tokens[:, 2:].reshape(batch, n_freq, n_time, -1)
+        if lengths is None:
+            columns = torch.full((batch,), n_time, device=x.device)
+        else:
+            columns = self._valid_columns(lengths, frames).to(x.device)
+        embeddings = tokens[:, :2].mean(dim=1, keepdim=True)
+        return embeddings, grid.mean(dim=1), columns
+
+    def column_centres(self, count):
+        """Centre of each of the first ``count`` time columns of the patch
+        grid, in frames.
+
+        Arguments
+        ---------
+        count : int
+            Number of columns.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[count]`` float64: ``t * tstride + patch_size / 2``.
+
+        Example
+        -------
+        >>> PaSST(embed_dim=32, depth=1, num_heads=2).column_centres(3)
+        tensor([ 8., 18., 28.], dtype=torch.float64)
+        """
+        first_frames = torch.arange(count, dtype=torch.float64) * self.tstride
+        return first_frames + self.patch_size / 2
+
     def encode_tokens(self, x, lengths=None):
         """Run the encoder and return every output token.
 
@@ -412,14 +492,18 @@ class PaSST(torch.nn.Module):
 
     def _padding_mask(self, lengths, frames, positions, n_time):
         """Attention mask [batch, 1, 1, tokens]: False for padded patches."""
-        valid_frames = torch.round(lengths.float() * frames).long()
-        valid_cols = (valid_frames - self.patch_size) // self.tstride + 1
-        valid_cols = valid_cols.clamp(min=1).to(positions.device)
+        valid_cols = self._valid_columns(lengths, frames).to(positions.device)
         if bool((valid_cols >= n_time).all()):
             return None
         valid = (positions % n_time) < valid_cols.unsqueeze(1)
         tokens = torch.cat((valid.new_ones(valid.shape[0], 2), valid), dim=1)
         return tokens[:, None, None, :]
+
+    def _valid_columns(self, lengths, frames):
+        """Time columns ``[batch]`` that cover each item's own frames."""
+        valid_frames = torch.round(lengths.float() * frames).long()
+        valid_cols = (valid_frames - self.patch_size) // self.tstride + 1
+        return valid_cols.clamp(min=1)
 
 
 class PaSSTHead(torch.nn.Module):

@@ -1,9 +1,9 @@
 """Whole-clip predictions and grouped metrics for the recipes' final tests.
 
 :func:`predict_dataset` runs a trained encoder and head over a dataset of
-whole clips of any length through
-:class:`~speechbrain_passt.inference.PaSSTClassifier`: a clip longer than
-the encoder's time encoding (10.05 s for the released models) is cut into
+whole clips of any length, windowed as the inference interface does
+(:mod:`speechbrain_passt.inference.windows`): a clip longer than the
+encoder's time encoding (10.05 s for the released models) is cut into
 windows of exactly that length, every half window, the last one aligned to
 the clip's end; the clip's logits are the mean of its windows' logits (so
 its scores are the sigmoid or softmax of that mean). FSD50K's evaluation on
@@ -20,8 +20,12 @@ Authors
 import torch
 from speechbrain.dataio.dataloader import make_dataloader
 
-from speechbrain_passt.data.labels import placeholder_labels
-from speechbrain_passt.inference import PaSSTClassifier
+from speechbrain_passt.inference.runner import run_windows
+from speechbrain_passt.inference.windows import (
+    clip_means,
+    cut_windows,
+    hop_samples,
+)
 from speechbrain_passt.lobes.features import PaSSTFbank  # noqa: F401
 from speechbrain_passt.lobes.passt import PaSST, PaSSTHead  # noqa: F401
 
@@ -86,17 +90,11 @@ def predict_dataset(
     """
     modules = (encoder, head, compute_features)
     modes = [module.training for module in modules]
-    tagger = PaSSTClassifier.from_modules(
-        encoder,
-        head,
-        placeholder_labels(head.linear.out_features),
-        compute_features=compute_features,
-        hop=hop,
-        cuda_bf16=cuda_bf16,
-        freeze_params=False,
-        run_opts={"device": device},
-    )
-    tagger.mods.eval()
+    window = encoder.max_input_frames() * compute_features.hop_length
+    hop = hop_samples(hop, compute_features.sample_rate, window)
+    bf16 = cuda_bf16 and torch.device(device).type == "cuda"
+    for module in modules:
+        module.to(device).eval()
     loader = make_dataloader(
         dataset, batch_size=batch_size, num_workers=num_workers
     )
@@ -104,7 +102,12 @@ def predict_dataset(
     try:
         for batch in loader:
             wavs, lens = batch.sig
-            out["logits"].append(tagger(wavs, lens)[:, 0])
+            sizes, windows = cut_windows(
+                wavs.to(device, torch.float32), lens, window, hop
+            )
+            logits = _window_logits(modules, windows, bf16)
+            owners = [owner for owner, _, _ in windows]
+            out["logits"].append(clip_means(owners, logits, len(sizes)))
             out["id"].extend(batch.id)
             for key in keys:
                 value = getattr(batch, key)
@@ -119,6 +122,27 @@ def predict_dataset(
         if out[key] and isinstance(out[key][0], torch.Tensor):
             out[key] = torch.stack(out[key])
     return out
+
+
+@torch.inference_mode()
+def _window_logits(modules, windows, bf16, batch_size=8):
+    """Logits ``[classes]`` of each window, ``batch_size`` windows a pass."""
+    encoder, head, compute_features = modules
+    logits = []
+    for first in range(0, len(windows), batch_size):
+        chunk = windows[first : first + batch_size]
+        autocast = None
+        if bf16:
+            autocast = torch.autocast("cuda", dtype=torch.bfloat16)
+        outputs = run_windows(
+            compute_features,
+            encoder,
+            head,
+            [wave for _, _, wave in chunk],
+            autocast=autocast,
+        )
+        logits += [logit for logit, _, _ in outputs]
+    return logits
 
 
 def group_accuracy(scores, targets, groups, group_sets=None):

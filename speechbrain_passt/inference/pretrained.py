@@ -1,0 +1,349 @@
+"""Loading of a PaSST pretrained folder, and audio files, for inference.
+
+:class:`PaSSTPretrained` is the SpeechBrain ``Pretrained`` base of
+:class:`~speechbrain_passt.inference.PaSSTClassifier`: it loads a folder
+(locally, offline, or from a hub id) or wraps modules already in memory,
+checks that the parts fit together and that every weight was loaded
+strictly (:mod:`speechbrain_passt.inference.loading`), reads audio files
+through :func:`speechbrain_passt.data.audio.read_audio`, knows the window
+size of the model and can quantise it to int8
+(:mod:`speechbrain_passt.inference.quantize`).
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import torch  # noqa: F401 (doctests)
+from speechbrain.dataio import audio_io  # noqa: F401 (doctests)
+from speechbrain.dataio.encoder import CategoricalEncoder
+from speechbrain.dataio.preprocess import AudioNormalizer
+from speechbrain.inference.interfaces import Pretrained
+
+from speechbrain_passt.data.audio import read_audio
+from speechbrain_passt.inference.loading import (
+    check_parts,
+    load_unhooked_strictly,
+    local_folder,
+)
+from speechbrain_passt.inference.quantize import (
+    QUANTIZED_MODULES,
+    quantize_linear_int8,
+)
+from speechbrain_passt.inference.windows import hop_samples
+from speechbrain_passt.lobes.features import PaSSTFbank
+from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
+    PaSST,  # noqa: F401
+    PaSSTHead,  # noqa: F401
+)
+
+
+class PaSSTPretrained(Pretrained):
+    """A pretrained PaSST (front-end, encoder, head and labels), loaded and
+    checked; the base of
+    :class:`~speechbrain_passt.inference.PaSSTClassifier`.
+
+    Load a pretrained folder with
+    ``from_hparams(source, savedir=None)``, or wrap modules already in
+    memory with :meth:`from_modules`. The folder's ``hyperparams.yaml``
+    provides the modules ``compute_features``
+    (:class:`~speechbrain_passt.PaSSTFbank`), ``embedding_model``
+    (:class:`~speechbrain_passt.PaSST`) and ``classifier``
+    (:class:`~speechbrain_passt.PaSSTHead`), and the hparams
+    ``label_encoder``, ``multi_label`` (sigmoid scores if True, softmax
+    otherwise) and ``audio_normalizer`` (at the model's sample rate).
+
+    Arguments
+    ---------
+    *args
+        Passed to ``Pretrained`` (``modules``, ``hparams``, ``run_opts``,
+        ``freeze_params``).
+    hop : float, optional
+        Default hop between windows of long audio, in seconds (default:
+        half a window).
+    window_batch_size : int, optional (default: 8)
+        Windows the encoder runs at once.
+    quantize : bool, optional (default: False)
+        Apply dynamic int8 quantisation to the Linear layers (CPU only),
+        see :meth:`quantize`.
+    cuda_bf16 : bool, optional (default: True)
+        Run the encoder and head under bf16 autocast on CUDA.
+    **kwargs
+        Passed to ``Pretrained``.
+
+    Raises
+    ------
+    ValueError
+        Missing modules, parts that do not fit together, a bad hop or
+        ``window_batch_size``.
+    speechbrain_passt.weights.CheckpointMismatchError
+        Weights that do not fit their module.
+
+    Example
+    -------
+    >>> model = PaSSTPretrained.from_modules(
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+    ...     PaSSTHead(32, 3),
+    ...     ["dog", "cat", "rain"],
+    ... )
+    >>> model.labels, model.window_samples, model.min_samples
+    (['dog', 'cat', 'rain'], 68800, 4801)
+    """
+
+    HPARAMS_NEEDED = ["label_encoder", "multi_label"]
+    MODULES_NEEDED = ["compute_features", "embedding_model", "classifier"]
+
+    def __init__(
+        self,
+        *args,
+        hop=None,
+        window_batch_size=8,
+        quantize=False,
+        cuda_bf16=True,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        missing = [
+            name for name in self.MODULES_NEEDED if name not in self.mods
+        ]
+        if missing:
+            raise ValueError(f"hyperparams.yaml lacks the modules {missing}")
+        if window_batch_size < 1:
+            raise ValueError(
+                f"window_batch_size must be >= 1, got {window_batch_size}"
+            )
+        self.window_batch_size = window_batch_size
+        self.cuda_bf16 = cuda_bf16
+        self.quantized = False
+        check_parts(self.mods, self.hparams, self.audio_normalizer)
+        pretrainer = getattr(self.hparams, "pretrainer", None)
+        if pretrainer is not None:
+            load_unhooked_strictly(pretrainer)
+        self.hop = self.window_seconds / 2 if hop is None else hop
+        hop_samples(self.hop, self.sample_rate, self.window_samples)
+        if quantize:
+            self.quantize()
+
+    @classmethod
+    def from_hparams(
+        cls, source, hparams_file="hyperparams.yaml", overrides=None, **kwargs
+    ):
+        """Load a pretrained folder from a local directory or a hub id.
+
+        A local directory is used in place and offline: its absolute path
+        overrides ``pretrained_path``, so a moved or copied folder still
+        loads. Anything else that does not look like a path is taken as a
+        hub id (downloaded to the library's standard cache).
+
+        Arguments
+        ---------
+        source : str or os.PathLike
+            A pretrained folder or a hub id.
+        hparams_file : str, optional (default: "hyperparams.yaml")
+            Name of the HyperPyYAML file in ``source``.
+        overrides : dict, optional
+            Overrides for the yaml (e.g. ``{"multi_label": False}``).
+        **kwargs
+            ``savedir``, ``run_opts`` (e.g. ``{"device": "cuda:0"}``),
+            ``fetch_config``, and the constructor's keyword arguments
+            (``hop``, ``window_batch_size``, ``quantize``, ``cuda_bf16``).
+
+        Returns
+        -------
+        PaSSTPretrained
+            An instance of ``cls`` (e.g. a
+            :class:`~speechbrain_passt.inference.PaSSTClassifier`), in eval
+            mode with frozen parameters.
+
+        Example
+        -------
+        >>> from speechbrain_passt import PaSST, PaSSTHead
+        >>> from speechbrain_passt.weights import (
+        ...     export_pretrained_folder,
+        ... )
+        >>> folder = export_pretrained_folder(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+        ...     PaSSTHead(32, 3),
+        ...     ["dog", "cat", "bird"],
+        ...     getfixture("tmpdir") / "tiny",
+        ... )
+        >>> model = PaSSTPretrained.from_hparams(
+        ...     str(folder), run_opts={"device": "cpu"}
+        ... )
+        >>> model.labels
+        ['dog', 'cat', 'bird']
+        """
+        overrides = dict(overrides or {})
+        folder = local_folder(source, hparams_file)
+        if folder is not None:
+            source = str(folder)
+            overrides.setdefault("pretrained_path", source)
+        return super().from_hparams(
+            source, hparams_file=hparams_file, overrides=overrides, **kwargs
+        )
+
+    @classmethod
+    def from_modules(
+        cls,
+        encoder,
+        head,
+        labels,
+        multi_label=True,
+        compute_features=None,
+        **kwargs,
+    ):
+        """Wrap an encoder and a head already in memory (no folder needed).
+
+        Arguments
+        ---------
+        encoder : PaSST
+            The encoder.
+        head : PaSSTHead
+            The classifier head.
+        labels : list of str
+            Class names in head output order.
+        multi_label : bool, optional (default: True)
+            Sigmoid scores if True, softmax otherwise.
+        compute_features : PaSSTFbank, optional
+            The front-end (default: ``PaSSTFbank()`` with the encoder's
+            ``n_mels``).
+        **kwargs
+            Constructor arguments (``run_opts``, ``hop``, ...).
+
+        Returns
+        -------
+        PaSSTPretrained
+            An instance of ``cls``, in eval mode with frozen parameters.
+
+        Example
+        -------
+        >>> model = PaSSTPretrained.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+        ...     PaSSTHead(32, 2),
+        ...     ["speech", "music"],
+        ...     multi_label=False,
+        ... )
+        >>> round(model.window_seconds, 2)
+        10.05
+        """
+        if compute_features is None:
+            compute_features = PaSSTFbank(n_mels=encoder.n_mels)
+        label_encoder = CategoricalEncoder()
+        labels = list(labels)
+        if len(set(labels)) != len(labels):
+            raise ValueError("labels must be unique")
+        label_encoder.update_from_iterable(labels)
+        modules = {
+            "compute_features": compute_features,
+            "embedding_model": encoder,
+            "classifier": head,
+        }
+        hparams = {
+            "sample_rate": compute_features.sample_rate,
+            "multi_label": multi_label,
+            "label_encoder": label_encoder,
+            "audio_normalizer": AudioNormalizer(compute_features.sample_rate),
+            "modules": modules,
+        }
+        return cls(modules=modules, hparams=hparams, **kwargs)
+
+    @property
+    def sample_rate(self):
+        """Sample rate the model expects, in Hz."""
+        return self.mods.compute_features.sample_rate
+
+    @property
+    def labels(self):
+        """Class names in head output order."""
+        encoder = self.hparams.label_encoder
+        return [encoder.ind2lab[i] for i in range(len(encoder))]
+
+    @property
+    def window_samples(self):
+        """Longest input the model takes in one pass, in samples."""
+        encoder = self.mods.embedding_model
+        return (
+            encoder.max_input_frames() * self.mods.compute_features.hop_length
+        )
+
+    @property
+    def window_seconds(self):
+        """Longest input the model takes in one pass, in seconds."""
+        return self.window_samples / self.sample_rate
+
+    @property
+    def min_samples(self):
+        """Shortest input without padding: one patch of frames."""
+        patch = self.mods.embedding_model.patch_size
+        return (patch - 1) * self.mods.compute_features.hop_length + 1
+
+    def load_audio(self, path, savedir=None):
+        """Read an audio file as a mono waveform at the model's rate.
+
+        Arguments
+        ---------
+        path : str or os.PathLike
+            A local audio file in any format SpeechBrain's ``audio_io``
+            reads (channels averaged, resampled to :attr:`sample_rate`).
+        savedir : None
+            Unused (kept for ``Pretrained`` compatibility).
+
+        Returns
+        -------
+        torch.Tensor
+            ``[samples]`` on the model's device.
+
+        Raises
+        ------
+        speechbrain_passt.data.audio.AudioReadError
+            The file is missing (also a ``FileNotFoundError``), cannot be
+            decoded, has no samples or non-finite ones; names the file.
+
+        Example
+        -------
+        >>> model = PaSSTPretrained.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+        ...     PaSSTHead(32, 1),
+        ...     ["x"],
+        ... )
+        >>> path = getfixture("tmpdir") / "tone.wav"
+        >>> audio_io.save(str(path), torch.zeros(2, 16000), 16000)
+        >>> model.load_audio(path).shape
+        torch.Size([32000])
+        """
+        return read_audio(path, self.sample_rate).to(self.device)
+
+    def quantize(self):
+        """Quantise the Linear layers of the encoder and head to int8.
+
+        Dynamic quantisation (``torch.ao.quantization.quantize_dynamic``):
+        weights stored in int8, activations quantised on the fly. CPU only;
+        irreversible on this instance. Faster CPU tagging; check that it
+        keeps your top labels with
+        ``PaSSTClassifier.quantization_keeps_top_k`` first.
+
+        Raises
+        ------
+        RuntimeError
+            The model is not on the CPU.
+
+        Example
+        -------
+        >>> model = PaSSTPretrained.from_modules(
+        ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+        ...     PaSSTHead(32, 1),
+        ...     ["x"],
+        ... )
+        >>> model.quantize()
+        >>> model.quantized
+        True
+        """
+        if self.device_type != "cpu":
+            raise RuntimeError(
+                "dynamic int8 quantisation runs on the CPU only; load the "
+                f"model with run_opts={{'device': 'cpu'}} (now {self.device})"
+            )
+        if self.quantized:
+            return
+        for name in QUANTIZED_MODULES:
+            self.mods[name] = quantize_linear_int8(self.mods[name])
+        self.quantized = True
