@@ -20,7 +20,7 @@ from hyperpyyaml import load_hyperpyyaml
 from recipe_rows import ROOT, read_rows
 from speechbrain.utils.run_opts import RunOptions
 
-from speechbrain_passt.lobes import passt
+from speechbrain_passt.lobes import head, passt
 
 DATASETS = {  # recipe folder -> hparams folder
     "Audioset": "hparams",
@@ -122,7 +122,8 @@ def test_yaml_loads_with_plain_hyperpyyaml(
 ):
     # Random initialisation of 86 M weights dominates the time; the values
     # do not matter here.
-    monkeypatch.setattr(passt, "trunc_normal_", lambda tensor, std: tensor)
+    for module in (passt, head):
+        monkeypatch.setattr(module, "trunc_normal_", lambda t, std: t)
     with open(ROOT / hparams_file, encoding="utf-8") as fin:
         hparams = load_hyperpyyaml(
             fin,

@@ -35,53 +35,10 @@ import torch
 from timm.layers import trunc_normal_
 from timm.models.vision_transformer import Block
 
+from speechbrain_passt.lobes.head import PaSSTHead, init_vit_layer
+from speechbrain_passt.lobes.patches import PatchEmbed, patchout_positions
 
-class PatchEmbed(torch.nn.Module):
-    """Overlapping patch embedding: one strided convolution.
-
-    Arguments
-    ---------
-    patch_size : int
-        Side of the square patches.
-    fstride : int
-        Stride along frequency.
-    tstride : int
-        Stride along time.
-    in_channels : int
-        Number of input channels.
-    embed_dim : int
-        Output channels (token width).
-
-    Example
-    -------
-    >>> embed = PatchEmbed(16, 10, 10, 1, 32)
-    >>> embed(torch.rand(2, 1, 128, 100)).shape
-    torch.Size([2, 32, 12, 9])
-    """
-
-    def __init__(self, patch_size, fstride, tstride, in_channels, embed_dim):
-        super().__init__()
-        self.proj = torch.nn.Conv2d(
-            in_channels,
-            embed_dim,
-            kernel_size=patch_size,
-            stride=(fstride, tstride),
-        )
-
-    def forward(self, x):
-        """Embed patches.
-
-        Arguments
-        ---------
-        x : torch.Tensor
-            Spectrograms ``[batch, channels, n_mels, frames]``.
-
-        Returns
-        -------
-        torch.Tensor
-            Patch grid ``[batch, embed_dim, freq_patches, time_patches]``.
-        """
-        return self.proj(x)
+__all__ = ["PaSST", "PaSSTHead", "PatchEmbed"]
 
 
 class PaSST(torch.nn.Module):
@@ -240,8 +197,8 @@ class PaSST(torch.nn.Module):
         ):
             trunc_normal_(param, std=0.02)
         for module in self.blocks.modules():
-            _init_vit_layer(module)
-        _init_vit_layer(self.norm)
+            init_vit_layer(module)
+        init_vit_layer(self.norm)
 
     @property
     def num_time_positions(self):
@@ -397,7 +354,12 @@ class PaSST(torch.nn.Module):
         grid = grid + self.freq_new_pos_embed
         patches = grid.flatten(2).transpose(1, 2)  # [batch, F * T, embed_dim]
 
-        positions = self._kept_positions(batch, n_freq, n_time, x.device)
+        drops = (self.s_patchout_t, self.s_patchout_f, self.u_patchout)
+        positions = None
+        if self.training and any(drops):
+            positions = patchout_positions(
+                batch, n_freq, n_time, *drops, x.device
+            )
         if positions is None:
             positions = torch.arange(n_freq * n_time, device=x.device)
             positions = positions.expand(batch, -1)
@@ -458,38 +420,6 @@ class PaSST(torch.nn.Module):
         table = self.time_new_pos_embed[0, :, 0]  # [embed_dim, positions]
         return table[:, columns].permute(1, 0, 2).unsqueeze(2)
 
-    def _kept_positions(self, batch, n_freq, n_time, device):
-        """Grid indices of the patches kept by Patchout, or None for all."""
-        drop_t = self.s_patchout_t if self.training else 0
-        drop_f = self.s_patchout_f if self.training else 0
-        drop_u = self.u_patchout if self.training else 0
-        if drop_t == 0 and drop_f == 0 and drop_u == 0:
-            return None
-        for name, drop, total in (
-            ("s_patchout_t", drop_t, n_time),
-            ("s_patchout_f", drop_f, n_freq),
-        ):
-            if drop >= total:
-                raise ValueError(
-                    f"{name}={drop} would drop every one of the {total} "
-                    "rows/columns of this input's patch grid"
-                )
-        times = _random_sorted_subset(batch, n_time, n_time - drop_t, device)
-        freqs = _random_sorted_subset(batch, n_freq, n_freq - drop_f, device)
-        positions = (freqs.unsqueeze(2) * n_time + times.unsqueeze(1)).flatten(
-            1
-        )
-        if drop_u > 0:
-            count = positions.shape[1]
-            if drop_u >= count:
-                raise ValueError(
-                    f"u_patchout={drop_u} would drop every one of the {count} "
-                    "patches left after structured Patchout"
-                )
-            keep = _random_sorted_subset(batch, count, count - drop_u, device)
-            positions = torch.gather(positions, 1, keep)
-        return positions
-
     def _padding_mask(self, lengths, frames, positions, n_time):
         """Attention mask [batch, 1, 1, tokens]: False for padded patches."""
         valid_cols = self._valid_columns(lengths, frames).to(positions.device)
@@ -504,68 +434,3 @@ class PaSST(torch.nn.Module):
         valid_frames = torch.round(lengths.float() * frames).long()
         valid_cols = (valid_frames - self.patch_size) // self.tstride + 1
         return valid_cols.clamp(min=1)
-
-
-class PaSSTHead(torch.nn.Module):
-    """Classifier head of PaSST: LayerNorm (eps 1e-5) then Linear.
-
-    Arguments
-    ---------
-    embed_dim : int, optional (default: 768)
-        Width of the clip embedding.
-    num_classes : int, optional (default: 527)
-        Number of output classes.
-
-    Example
-    -------
-    >>> head = PaSSTHead(64, 10)
-    >>> head(torch.rand(2, 1, 64)).shape
-    torch.Size([2, 1, 10])
-    """
-
-    def __init__(self, embed_dim=768, num_classes=527):
-        super().__init__()
-        self.norm = torch.nn.LayerNorm(embed_dim, eps=1e-5)
-        self.linear = torch.nn.Linear(embed_dim, num_classes)
-        self.reset_classifier()
-
-    @property
-    def num_classes(self):
-        """Number of output classes."""
-        return self.linear.out_features
-
-    def reset_classifier(self):
-        """Re-initialise the Linear layer as the original (truncated normal,
-        std 0.02, zero bias); the LayerNorm is kept."""
-        _init_vit_layer(self.linear)
-
-    def forward(self, x):
-        """Map clip embeddings to logits.
-
-        Arguments
-        ---------
-        x : torch.Tensor
-            Clip embeddings ``[batch, 1, embed_dim]``.
-
-        Returns
-        -------
-        torch.Tensor
-            Logits ``[batch, 1, num_classes]``.
-        """
-        return self.linear(self.norm(x))
-
-
-def _init_vit_layer(module):
-    if isinstance(module, torch.nn.Linear):
-        trunc_normal_(module.weight, std=0.02)
-        if module.bias is not None:
-            torch.nn.init.zeros_(module.bias)
-    elif isinstance(module, torch.nn.LayerNorm):
-        torch.nn.init.ones_(module.weight)
-        torch.nn.init.zeros_(module.bias)
-
-
-def _random_sorted_subset(batch, total, keep, device):
-    """Per item, ``keep`` distinct sorted indices drawn from ``range(total)``."""
-    scores = torch.rand(batch, total, device=device)
-    return scores.argsort(dim=1)[:, :keep].sort(dim=1).values

@@ -189,6 +189,7 @@ def group_accuracy(scores, targets, groups, group_sets=None):
     correct = correct.cpu()
 
     def mean_of(members):
+        """Accuracy over the items of some groups (None when none)."""
         picked = [i for i, g in enumerate(groups) if g in members]
         return float(correct[picked].mean()) if picked else None
 
