@@ -113,3 +113,24 @@ def test_every_function_and_class_has_a_docstring(path):
         and not ast.get_docstring(node)
     ]
     assert missing == [], f"{path.name}: no docstring"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
+def test_docstrings_open_on_the_def_line_after(path):
+    """SpeechBrain's checker reads source lines and skips any holding
+    "..." or ">>>", so a docstring whose first line holds them counts as
+    missing there."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines))
+    bad = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+        )
+        and not node.name.startswith("_")
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and any(s in lines[node.body[0].lineno - 1] for s in ("...", ">>>"))
+    ]
+    assert bad == []

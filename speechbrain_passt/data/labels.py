@@ -294,7 +294,7 @@ def read_audioset_classes(path=None):
 
 
 def read_vocabulary_csv(path):
-    """Read a header-less ``index,name[,...]`` csv (FSD50K's vocabulary).
+    """Read a header-less ``index,name`` csv, more columns ignored (FSD50K).
 
     Arguments
     ---------
