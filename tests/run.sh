@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite: lint, format, yaml lint, unit/golden/recipe tests and
-# doctests. Run from the repository root: bash tests/run.sh
+# doctests. Run from anywhere: bash tests/run.sh [pytest options]
+# Only the project's own folders are linted, so a virtual environment, a
+# data folder or results inside the checkout are left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ruff check .
-ruff format --check .
-yamllint --no-warnings -c .yamllint.yaml .
+OWN=(speechbrain_passt recipes tests benchmarks)
+ruff check "${OWN[@]}"
+ruff format --check "${OWN[@]}"
+yamllint --no-warnings -c .yamllint.yaml hparams recipes tests .ci .yamllint.yaml
 python -m pytest -q "$@"
