@@ -4,6 +4,8 @@ Authors
  * speechbrain-passt developers 2026
 """
 
+import math
+
 import torch
 from timm.layers import trunc_normal_
 
@@ -17,16 +19,28 @@ class PaSSTHead(torch.nn.Module):
         Width of the clip embedding.
     num_classes : int, optional (default: 527)
         Number of output classes.
+    prior : float, optional
+        Initial probability of every class: the Linear's bias starts at
+        ``log(prior / (1 - prior))`` (the prior initialisation of Lin et
+        al., "Focal Loss for Dense Object Detection", 2017, Sec. 4.1). For
+        training a many-class sigmoid head from scratch, so the first epochs
+        are not spent pushing every unused output down. None (default):
+        zero bias, as the original.
 
     Example
     -------
     >>> head = PaSSTHead(64, 10)
     >>> head(torch.rand(2, 1, 64)).shape
     torch.Size([2, 1, 10])
+    >>> PaSSTHead(8, 3, prior=0.5).linear.bias.tolist()
+    [0.0, 0.0, 0.0]
     """
 
-    def __init__(self, embed_dim=768, num_classes=527):
+    def __init__(self, embed_dim=768, num_classes=527, prior=None):
         super().__init__()
+        if prior is not None and not 0.0 < prior < 1.0:
+            raise ValueError(f"prior must be in (0, 1), got {prior}")
+        self.prior = prior
         self.norm = torch.nn.LayerNorm(embed_dim, eps=1e-5)
         self.linear = torch.nn.Linear(embed_dim, num_classes)
         self.reset_classifier()
@@ -38,8 +52,11 @@ class PaSSTHead(torch.nn.Module):
 
     def reset_classifier(self):
         """Re-initialise the Linear layer as the original (truncated normal,
-        std 0.02, zero bias); the LayerNorm is kept."""
+        std 0.02, zero bias, or the ``prior`` bias); the LayerNorm is kept."""
         init_vit_layer(self.linear)
+        if self.prior is not None:
+            with torch.no_grad():
+                self.linear.bias.fill_(math.log(self.prior / (1 - self.prior)))
 
     def forward(self, x):
         """Map clip embeddings to logits.
