@@ -91,6 +91,31 @@ def non_finite(path, sample_rate=16000):
     return path
 
 
+def resave_with_bom_and_crlf(root):
+    """Rewrite every csv and json file below ``root`` as a spreadsheet
+    program saves it: UTF-8 with a byte-order mark and CRLF line ends.
+
+    Arguments
+    ---------
+    root : str or os.PathLike
+        The dataset folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The rewritten files.
+    """
+    files = sorted(
+        p for p in Path(root).rglob("*") if p.suffix in (".csv", ".json")
+    )
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        path.write_bytes(
+            b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+        )
+    return files
+
+
 def _spoil(files, bad):
     """Delete ``files[0]`` and corrupt ``files[1]`` when ``bad``."""
     if not bad:

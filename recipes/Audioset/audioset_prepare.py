@@ -74,7 +74,8 @@ def read_segments(path, mid_to_index):
     [('--4gqARaEJE', [0, 1])]
     """
     segments = []
-    with open(path, newline="", encoding="utf-8") as fin:
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as fin:
         reader = csv.reader(fin, skipinitialspace=True)
         for row in reader:
             if not row or row[0].startswith("#"):

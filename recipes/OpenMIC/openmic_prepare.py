@@ -175,7 +175,9 @@ def read_partition(data_folder, name):
     path = Path(data_folder) / "partitions" / name
     if not path.is_file():
         raise FileNotFoundError(f"OpenMIC partition not found: {path}")
-    return [line.strip() for line in path.read_text().splitlines() if line]
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return [line.strip() for line in lines if line.strip()]
 
 
 def prepare_openmic(
