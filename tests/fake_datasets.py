@@ -91,6 +91,31 @@ def non_finite(path, sample_rate=16000):
     return path
 
 
+def resave_with_bom_and_crlf(root):
+    """Rewrite every csv and json file below ``root`` as a spreadsheet
+    program saves it: UTF-8 with a byte-order mark and CRLF line ends.
+
+    Arguments
+    ---------
+    root : str or os.PathLike
+        The dataset folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The rewritten files.
+    """
+    files = sorted(
+        p for p in Path(root).rglob("*") if p.suffix in (".csv", ".json")
+    )
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        path.write_bytes(
+            b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+        )
+    return files
+
+
 def _spoil(files, bad):
     """Delete ``files[0]`` and corrupt ``files[1]`` when ``bad``."""
     if not bad:
@@ -223,8 +248,8 @@ OPENMIC_CLASSES = [
 def make_openmic(root, bad=False, seconds=1.0, num_train=8, num_test=4):
     """OpenMIC-2018 as extracted from ``openmic-2018-v1.0.0.tgz``.
 
-    ``openmic-2018.npz`` (``sample_key``, ``Y_true`` with 0.5 where
-    unlabelled, ``Y_mask``), ``class-map.json``,
+    ``openmic-2018.npz`` (``sample_key`` an object array of str, ``Y_true``
+    float64 with 0.5 where unlabelled, ``Y_mask``), ``class-map.json``,
     ``partitions/split01_{train,test}.csv`` (one key per line) and
     ``audio/<key[:3]>/<key>.ogg`` (44.1 kHz stereo Ogg Vorbis). Every clip
     has two annotated instruments: one present, one absent.
@@ -249,7 +274,7 @@ def make_openmic(root, bad=False, seconds=1.0, num_train=8, num_test=4):
     root = Path(root)
     total = num_train + num_test
     keys = [f"{i:06d}_{3840 * (i + 1)}" for i in range(total)]
-    y_true = np.full((total, 20), 0.5, dtype=np.float32)
+    y_true = np.full((total, 20), 0.5, dtype=np.float64)
     y_mask = np.zeros((total, 20), dtype=bool)
     files = []
     for i, key in enumerate(keys):
@@ -266,12 +291,14 @@ def make_openmic(root, bad=False, seconds=1.0, num_train=8, num_test=4):
                 channels=2,
             )
         )
+    # As helper_numpy.py wrote the release: sample_key is np.unique of a
+    # pandas column, an object array of str (stored as a pickle).
     np.savez(
         root / "openmic-2018.npz",
         X=np.zeros((total, 10, 128), dtype=np.uint8),
         Y_true=y_true,
         Y_mask=y_mask,
-        sample_key=np.array(keys),
+        sample_key=np.array(keys, dtype=object),
     )
     (root / "class-map.json").write_text(
         json.dumps({name: i for i, name in enumerate(OPENMIC_CLASSES)})

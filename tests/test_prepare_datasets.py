@@ -3,6 +3,7 @@ fake datasets in each official layout, clean and with one missing and one
 corrupt clip."""
 
 import json
+import shutil
 
 import pytest
 from fake_datasets import (
@@ -236,3 +237,47 @@ def test_prepare_twice_reuses_the_work(tmp_path):
     # Another option redoes the manifests but reuses the cached audio.
     third = _prepare("DCASE20", data, tmp_path, skip_bad_clips=True)
     assert third["train"].stat().st_mtime_ns != stamp
+
+
+def _rename_audioset_clips(data, rename):
+    """Rename every downloaded clip with ``rename(ytid, ext) -> name``."""
+    for path in sorted((data / "audios").rglob("Y*.*")):
+        path.rename(path.with_name(rename(path.stem[1:], path.suffix)))
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [
+        lambda ytid, ext: f"{ytid}{ext}",  # the issue's: no Y prefix
+        lambda ytid, ext: f"{ytid}_0.000_10.000{ext}",  # id_start_end
+        lambda ytid, ext: f"Y{ytid}.ogg",  # Y naming, another format
+    ],
+)
+def test_audioset_other_naming_says_what_is_expected(rename, tmp_path, caplog):
+    """Clips under another naming: the warning names the expected
+    Y<YTID>.<ext> naming and shows a file that was found."""
+    data = tmp_path / "data"
+    make_audioset(data)
+    _rename_audioset_clips(data, rename)
+    with pytest.raises(ValueError, match="manifest would be empty"):
+        _prepare("Audioset", data, tmp_path)
+    warnings = [r.getMessage() for r in caplog.records]
+    folder = data / "audios" / "eval_segments"
+    found = sorted(folder.iterdir())[0]
+    (message,) = [w for w in warnings if f"no file in {folder} " in w]
+    assert "Y<YTID>.wav, .flac or .mp3" in message
+    assert f"found e.g. {found}" in message
+    assert "no audio files found" not in " ".join(warnings)
+
+
+def test_audioset_missing_or_empty_audio_folder(tmp_path, caplog):
+    data = tmp_path / "data"
+    make_audioset(data)
+    shutil.rmtree(data / "audios" / "eval_segments")
+    for path in (data / "audios" / "balanced_train_segments").iterdir():
+        path.unlink()
+    with pytest.raises(ValueError, match="eval manifest would be empty"):
+        _prepare("Audioset", data, tmp_path)
+    text = caplog.text
+    assert f"{data / 'audios' / 'eval_segments'} does not exist" in text
+    assert "balanced_train_segments is empty; expected Y<YTID>" in text

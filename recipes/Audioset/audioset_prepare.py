@@ -45,6 +45,8 @@ SPLITS = {
     "eval": "eval_segments",
 }
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3")
+# Shown first when no clip has the expected name.
+AUDIO_LIKE = AUDIO_EXTENSIONS + (".ogg", ".opus", ".m4a", ".webm", ".aac")
 
 
 def read_segments(path, mid_to_index):
@@ -74,7 +76,8 @@ def read_segments(path, mid_to_index):
     [('--4gqARaEJE', [0, 1])]
     """
     segments = []
-    with open(path, newline="", encoding="utf-8") as fin:
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as fin:
         reader = csv.reader(fin, skipinitialspace=True)
         for row in reader:
             if not row or row[0].startswith("#"):
@@ -158,6 +161,68 @@ def index_audio(folder):
             if old is None or rank[ext.lower()] < rank[old[0]]:
                 found[ytid] = (ext.lower(), os.path.join(parent, name))
     return {ytid: path for ytid, (_, path) in found.items()}
+
+
+EXPECTED_NAMING = (
+    "Y<YTID>.wav, .flac or .mp3 files (PANNs' naming, e.g. "
+    "Y--4gqARaEJE.wav), in part subfolders or not"
+)
+
+
+def _example_file(folder):
+    """A file below a folder, audio-looking ones first, or None."""
+    first = None
+    for parent, dirs, names in os.walk(folder):
+        dirs.sort()
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            if os.path.splitext(name)[1].lower() in AUDIO_LIKE:
+                return os.path.join(parent, name)
+            first = first or os.path.join(parent, name)
+    return first
+
+
+def no_audio_message(folder):
+    """Why a split's audio folder gave no clip, with the naming expected.
+
+    Arguments
+    ---------
+    folder : str or os.PathLike
+        The split's audio folder, in which :func:`index_audio` found no
+        ``Y<YTID>.<ext>`` file.
+
+    Returns
+    -------
+    str
+        The message: the folder is missing or empty, or holds files under
+        another naming (one of them is shown).
+
+    Example
+    -------
+    >>> tmp = getfixture("tmp_path")
+    >>> _ = (tmp / "--4gqARaEJE_0.wav").write_bytes(b"")
+    >>> print(no_audio_message(tmp))
+    AudioSet: no file in ... is named as expected: Y<YTID>.wav, .flac or
+    .mp3 files (PANNs' naming, e.g. Y--4gqARaEJE.wav), in part subfolders or
+    not; found e.g. .../--4gqARaEJE_0.wav. Rename the clips (or point
+    audio_folder to the right folder); the listed clips count as missing.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return (
+            f"AudioSet: audio folder {folder} does not exist; expected a "
+            f"folder per split holding {EXPECTED_NAMING} (set audio_folder)"
+        )
+    example = _example_file(folder)
+    if example is None:
+        return f"AudioSet: {folder} is empty; expected {EXPECTED_NAMING}"
+    return (
+        f"AudioSet: no file in {folder} is named as expected: "
+        f"{EXPECTED_NAMING}; found e.g. {example}. Rename the clips (or "
+        "point audio_folder to the right folder); the listed clips count "
+        "as missing."
+    )
 
 
 def _audio_folder(data_folder, audio_folder):
@@ -275,7 +340,7 @@ def prepare_audioset(
             folder = root / SPLITS[split]
             audio = index_audio(folder) if folder.is_dir() else {}
             if not audio:
-                logger.warning("AudioSet: no audio files found in %s", folder)
+                logger.warning(no_audio_message(folder))
             clips = []
             for ytid, classes in segments:
                 if ytid in seen:

@@ -76,7 +76,8 @@ def read_tsv(path, columns):
             "TAU-urban-acoustic-scenes-2020-mobile-development folder with "
             "meta.csv and evaluation_setup/)"
         )
-    with open(path, newline="", encoding="utf-8") as fin:
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as fin:
         reader = csv.DictReader(fin, delimiter="\t")
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:

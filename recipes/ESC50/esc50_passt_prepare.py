@@ -76,7 +76,8 @@ def read_metadata(data_folder):
             f"ESC-50 metadata not found: {meta} (expected the official "
             "layout: <data_folder>/meta/esc50.csv and <data_folder>/audio/)"
         )
-    with open(meta, newline="") as fin:
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    with open(meta, newline="", encoding="utf-8-sig") as fin:
         reader = csv.DictReader(fin)
         missing = [
             c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])

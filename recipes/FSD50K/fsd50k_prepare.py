@@ -101,7 +101,8 @@ def read_ground_truth(path, label_to_index, with_split):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"FSD50K ground truth not found: {path}")
     rows = []
-    with open(path, newline="", encoding="utf-8") as fin:
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    with open(path, newline="", encoding="utf-8-sig") as fin:
         reader = csv.DictReader(fin)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:

@@ -2,9 +2,12 @@
 
 Reads the folder extracted from ``openmic-2018-v1.0.0.tgz``:
 
-* ``openmic-2018.npz``: ``sample_key`` [N], ``Y_true`` [N, 20] (relevance
-  in [0, 1], 0.5 where nobody annotated the instrument) and ``Y_mask``
-  [N, 20] (True where annotated);
+* ``openmic-2018.npz``: ``sample_key`` [N] (an object array of str, which
+  ``np.savez`` stores as a pickle: it is decoded by
+  :func:`~speechbrain_passt.data.safe_npz.load_npz`, which never runs
+  pickled code), ``Y_true`` [N, 20] (relevance in [0, 1], 0.5 where
+  nobody annotated the instrument) and ``Y_mask`` [N, 20] (True where
+  annotated);
 * ``class-map.json``: instrument -> column;
 * ``partitions/split01_train.csv`` and ``split01_test.csv``: one sample key
   per line, no header (the artist-disjoint split of the paper; the test
@@ -31,6 +34,7 @@ import numpy as np
 from speechbrain_passt.data.clip_checks import Clip
 from speechbrain_passt.data.labels import read_json_labels
 from speechbrain_passt.data.preparation import prepare_dataset
+from speechbrain_passt.data.safe_npz import load_npz
 
 NUM_CLASSES = 20
 PARTITIONS = {"train": "split01_train.csv", "test": "split01_test.csv"}
@@ -96,15 +100,23 @@ def read_labels_npz(data_folder):
     dict
         ``sample_key -> (relevance [20] float, mask [20] bool)``.
 
+    Raises
+    ------
+    FileNotFoundError
+        No ``openmic-2018.npz`` in the folder.
+    ValueError
+        Missing arrays, wrong shapes, relevances outside [0, 1], or a
+        ``sample_key`` pickle that is not a plain array of str.
+
     Example
     -------
     >>> tmp = getfixture("tmp_path")
     >>> y_true = np.full((1, 20), 0.5, np.float32)
     >>> y_true[0, 5] = 0.9
     >>> mask = y_true != 0.5
-    >>> np.savez(
+    >>> np.savez(  # the release's sample_key is an object array
     ...     tmp / "openmic-2018.npz",
-    ...     sample_key=np.array(["000046_3840"]),
+    ...     sample_key=np.array(["000046_3840"], dtype=object),
     ...     Y_true=y_true,
     ...     Y_mask=mask,
     ... )
@@ -116,15 +128,17 @@ def read_labels_npz(data_folder):
     if not path.is_file():
         raise FileNotFoundError(f"OpenMIC labels not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            keys = data["sample_key"].astype(str)
-            y_true = data["Y_true"].astype(np.float64)
-            y_mask = data["Y_mask"].astype(bool)
-    except (KeyError, ValueError, OSError) as error:
+        arrays = load_npz(path, ["sample_key", "Y_true", "Y_mask"])
+        keys = arrays["sample_key"].astype(str)
+        y_true = arrays["Y_true"].astype(np.float64)
+        y_mask = arrays["Y_mask"].astype(bool)
+    except (KeyError, ValueError, TypeError) as error:
         raise ValueError(
-            f"{path}: cannot read sample_key, Y_true and Y_mask ({error})"
+            f"cannot read sample_key, Y_true and Y_mask ({error})"
         ) from error
     n = len(keys)
+    if keys.ndim != 1:
+        raise ValueError(f"{path}: sample_key must be 1-D, got {keys.shape}")
     if y_true.shape != (n, NUM_CLASSES) or y_mask.shape != (n, NUM_CLASSES):
         raise ValueError(
             f"{path}: Y_true {y_true.shape} and Y_mask {y_mask.shape} must "
@@ -161,7 +175,9 @@ def read_partition(data_folder, name):
     path = Path(data_folder) / "partitions" / name
     if not path.is_file():
         raise FileNotFoundError(f"OpenMIC partition not found: {path}")
-    return [line.strip() for line in path.read_text().splitlines() if line]
+    # utf-8-sig: also read a copy re-saved with a byte-order mark.
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    return [line.strip() for line in lines if line.strip()]
 
 
 def prepare_openmic(

@@ -6,13 +6,14 @@ written under ``<cache folder>/<clip.cache_name>.<wav|flac>``. The copy is
 written under a temporary name and renamed, so an interrupted run never
 leaves a truncated file, and a later run reuses every cached clip. A clip
 that fails to read becomes a :class:`~speechbrain_passt.data.clip_checks.
-Problem` with the reader's reason.
+Problem` with the reader's reason; so does one whose worker process dies
+(:func:`~speechbrain_passt.data.worker_pool.map_surviving_crashes`), while
+the other clips go on.
 
 Authors
  * speechbrain-passt developers 2026
 """
 
-import concurrent.futures
 import os
 from pathlib import Path
 
@@ -26,8 +27,10 @@ from speechbrain_passt.data.audio import (
     read_audio,
 )
 from speechbrain_passt.data.clip_checks import Problem
+from speechbrain_passt.data.worker_pool import map_surviving_crashes
 
 AUDIO_FORMATS = ("wav", "flac")
+CRASH_DETAIL = "its worker process died reading it (a crash or out of memory)"
 
 
 def cache_path(cache_folder, clip, audio_format="wav"):
@@ -139,6 +142,23 @@ def _cache_job(job):
         return None, UNREADABLE, error_detail(error)
 
 
+def _crashed(job):
+    """The result of a clip whose worker process died while reading it.
+
+    Arguments
+    ---------
+    job : tuple
+        ``(source, target, sample_rate)``.
+
+    Returns
+    -------
+    tuple
+        ``(None, "unreadable", detail)``, as :func:`_cache_job` reports a
+        failure.
+    """
+    return None, UNREADABLE, CRASH_DETAIL
+
+
 def _init_worker():
     """One torch thread per worker process: the pool is the parallelism."""
     torch.set_num_threads(1)
@@ -160,7 +180,9 @@ def resample_to_cache(
     audio_format : str, optional (default: "wav")
         ``wav`` or ``flac`` (half the disk space, slower to decode).
     num_workers : int, optional (default: 0)
-        Processes; 0 works in the calling process.
+        Processes; 0 works in the calling process. With workers, a clip
+        that kills its worker (decoder crash, out-of-memory killer) is
+        reported as unreadable and the others go on.
 
     Returns
     -------
@@ -207,10 +229,9 @@ def resample_to_cache(
         for c in clips
     ]
     if num_workers > 0:
-        with concurrent.futures.ProcessPoolExecutor(
-            num_workers, initializer=_init_worker
-        ) as pool:
-            results = list(pool.map(_cache_job, jobs, chunksize=64))
+        results = map_surviving_crashes(
+            _cache_job, jobs, num_workers, _crashed, initializer=_init_worker
+        )
     else:
         results = [_cache_job(job) for job in jobs]
     frames, problems, written = {}, [], 0

@@ -17,7 +17,9 @@ the converter:
 
 :func:`read_labels` picks the reader from the file's extension and header.
 Every reader checks that the indices are 0..N-1 (via
-:func:`in_index_order`) and that no label repeats.
+:func:`in_index_order`) and that no label repeats. Files are read as UTF-8
+with or without a byte-order mark (``utf-8-sig``: spreadsheet programs
+write one, and it would otherwise stick to the first column's name).
 
 Authors
  * speechbrain-passt developers 2026
@@ -169,7 +171,7 @@ def _existing(path):
 
 def _csv_rows(path):
     """Non-empty rows of a csv file, cells stripped."""
-    with open(_existing(path), encoding="utf-8", newline="") as handle:
+    with open(_existing(path), encoding="utf-8-sig", newline="") as handle:
         rows = [[cell.strip() for cell in row] for row in csv.reader(handle)]
     return [row for row in rows if any(row)]
 
@@ -208,7 +210,7 @@ def read_text_labels(path):
     >>> read_text_labels(path)
     ['Dog', 'Rooster, crowing']
     """
-    with open(_existing(path), encoding="utf-8") as handle:
+    with open(_existing(path), encoding="utf-8-sig") as handle:
         labels = [line for line in handle if line.strip()]
     return _checked(labels, path)
 
@@ -243,7 +245,7 @@ def read_json_labels(path):
     >>> read_json_labels(tmp / "map.json")
     ['dog', 'cat']
     """
-    with open(_existing(path), encoding="utf-8") as handle:
+    with open(_existing(path), encoding="utf-8-sig") as handle:
         data = json.load(handle)
     if isinstance(data, dict) and all(
         isinstance(index, int) for index in data.values()

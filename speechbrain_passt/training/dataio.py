@@ -7,14 +7,32 @@ length, and, for training, applies the per-clip augmentations of the
 original (random gain, then random roll). It runs in the DataLoader
 workers.
 
+A clip that cannot be read (NaN or inf samples, undecodable, empty,
+missing) raises :class:`~speechbrain_passt.data.audio.AudioReadError`,
+which names the file. For training, ``ClipLoader(skip_bad=True)`` instead
+logs a warning (the file, the reason and how many clips were skipped so
+far) and gives None, and :func:`collate_skipping_bad_clips` leaves such
+items out of the batch, so one bad clip neither ends the run nor poisons
+a batch with NaN. A recipe turns this on with both::
+
+    clip_loader(hparams, augment=True, skip_bad=True)  # train.py
+
+    train_dataloader_opts:  # the yaml
+        collate_fn: !name:speechbrain_passt.training.dataio.collate_skipping_bad_clips
+
 Authors
  * speechbrain-passt developers 2026
 """
 
-import torch
+import logging
 
-from speechbrain_passt.data.audio import read_audio
+import torch
+from speechbrain.dataio.batch import PaddedBatch
+
+from speechbrain_passt.data.audio import AudioReadError, read_audio
 from speechbrain_passt.training.augment import random_gain, random_roll
+
+logger = logging.getLogger(__name__)
 
 
 def pad_or_truncate(wav, num_samples):
@@ -145,6 +163,10 @@ class ClipLoader:
     crop : str, optional (default: "start")
         How a longer clip is cut to ``clip_seconds``: ``start`` keeps its
         beginning, ``random`` a random window (FSD50K training).
+    skip_bad : bool, optional (default: False)
+        Give None (with a warning naming the file, and a count in
+        ``skipped``) for a clip that cannot be read, instead of raising;
+        for training with :func:`collate_skipping_bad_clips`.
 
     Example
     -------
@@ -163,6 +185,7 @@ class ClipLoader:
         gain_db=0,
         roll_samples=0,
         crop="start",
+        skip_bad=False,
     ):
         if crop not in ("start", "random"):
             raise ValueError(f"crop must be start or random, got {crop!r}")
@@ -175,6 +198,8 @@ class ClipLoader:
         )
         self.gain_db = gain_db
         self.roll_samples = roll_samples
+        self.skip_bad = skip_bad
+        self.skipped = 0  # per process: each DataLoader worker counts its own
 
     def read(self, path):
         """Read a file as a mono waveform at ``sample_rate``.
@@ -207,13 +232,90 @@ class ClipLoader:
 
         Returns
         -------
-        torch.Tensor
-            ``[samples]``.
+        torch.Tensor or None
+            ``[samples]``; None for an unreadable clip with ``skip_bad``.
+
+        Raises
+        ------
+        AudioReadError
+            An unreadable clip (missing, undecodable, empty, NaN or inf
+            samples) without ``skip_bad``; the message names the file.
         """
-        wav = self.read(path)
+        try:
+            wav = self.read(path)
+        except AudioReadError as error:
+            if not self.skip_bad:
+                raise
+            self.skipped += 1
+            worker = torch.utils.data.get_worker_info()
+            where = "" if worker is None else f" in loader worker {worker.id}"
+            logger.warning(
+                "%s: clip skipped (%d skipped so far%s)",
+                error,
+                self.skipped,
+                where,
+            )
+            return None
         wav = random_gain(wav, self.gain_db)
         if self.num_samples is not None and self.crop == "random":
             wav = random_crop(wav, self.num_samples)
         elif self.num_samples is not None:
             wav = pad_or_truncate(wav, self.num_samples)
         return random_roll(wav, self.roll_samples)
+
+
+def collate_skipping_bad_clips(examples, key="sig", **padded_batch_options):
+    """SpeechBrain's ``PaddedBatch`` of the examples whose clip was read.
+
+    The collate function for training with ``ClipLoader(skip_bad=True)``:
+    items whose ``key`` is None (a clip the loader skipped) are left out,
+    and their ids are logged.
+
+    Arguments
+    ---------
+    examples : list of dict
+        The dataset items of one batch.
+    key : str, optional (default: "sig")
+        The item holding the waveform.
+    **padded_batch_options
+        Passed to ``speechbrain.dataio.batch.PaddedBatch``.
+
+    Returns
+    -------
+    PaddedBatch
+        The batch of the readable items.
+
+    Raises
+    ------
+    RuntimeError
+        No item of the batch could be read.
+
+    Example
+    -------
+    >>> items = [
+    ...     {"id": "a", "sig": torch.ones(2)},
+    ...     {"id": "b", "sig": None},
+    ... ]
+    >>> batch = collate_skipping_bad_clips(items)
+    >>> batch.id, batch.sig.data.shape
+    (['a'], torch.Size([1, 2]))
+    """
+    kept = [example for example in examples if example[key] is not None]
+    if len(kept) < len(examples):
+        dropped = [
+            str(example.get("id", "?"))
+            for example in examples
+            if example[key] is None
+        ]
+        logger.warning(
+            "left %d unreadable clip(s) out of a batch of %d: %s",
+            len(dropped),
+            len(examples),
+            ", ".join(dropped),
+        )
+        if not kept:
+            raise RuntimeError(
+                f"no clip of this batch could be read ({', '.join(dropped)});"
+                " see the warnings above for the files and reasons"
+            )
+    return PaddedBatch(kept, **padded_batch_options)

@@ -65,7 +65,10 @@ def clip_loader(hparams, augment=False, **options):
         Apply the training augmentations (random gain and roll).
     **options
         Other :class:`ClipLoader` arguments, overriding the above (e.g.
-        ``crop="random"``, or ``clip_seconds=None`` for whole clips).
+        ``crop="random"``, ``clip_seconds=None`` for whole clips, or
+        ``skip_bad=True`` for a training loader that skips unreadable
+        clips, with ``collate_skipping_bad_clips`` as the collate
+        function).
 
     Returns
     -------
