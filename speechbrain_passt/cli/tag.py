@@ -4,6 +4,8 @@ Usage::
 
     passt-tag FILE... --model DIR [--top-k K] [--json] [--timeline]
               [--hop SECONDS] [--device DEVICE] [--quantize]
+    passt-tag FILE... --onnx MODEL.onnx [--top-k K] [--json] [--timeline]
+              [--hop SECONDS]
 
 Prints the top-k tags of each file (and of each window with
 ``--timeline``) as text, or as JSON Lines with ``--json`` (one object per
@@ -23,6 +25,7 @@ import sys
 from tqdm import tqdm
 
 from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
+from speechbrain_passt.inference.onnx_tagger import OnnxTagger
 
 
 def build_parser():
@@ -81,7 +84,58 @@ def build_parser():
         action="store_true",
         help="int8 dynamic quantisation of the Linear layers (CPU only)",
     )
+    parser.add_argument(
+        "--onnx",
+        metavar="MODEL.onnx",
+        help="tag with a graph written by passt-export, in ONNX Runtime on "
+        "the CPU, instead of --model",
+    )
     return parser
+
+
+def load_tagger(args):
+    """The tagger the arguments ask for: the ONNX graph of ``--onnx``,
+    else the pretrained model of ``--model``.
+
+    Arguments
+    ---------
+    args : argparse.Namespace
+        Parsed arguments of :func:`build_parser`.
+
+    Returns
+    -------
+    PaSSTClassifier or OnnxTagger
+        Either has ``labels`` and ``classify_file(path, top_k)``.
+
+    Raises
+    ------
+    ValueError
+        ``--onnx`` with ``--device`` other than cpu or with ``--quantize``.
+
+    Example
+    -------
+    >>> parser = build_parser()
+    >>> load_tagger(
+    ...     parser.parse_args(["a.wav", "--onnx", "m.onnx", "--quantize"])
+    ... )
+    Traceback (most recent call last):
+    ...
+    ValueError: --onnx runs in ONNX Runtime on the CPU: no --device or --quantize
+    """
+    if args.onnx:
+        if args.device != "cpu" or args.quantize:
+            raise ValueError(
+                "--onnx runs in ONNX Runtime on the CPU: no --device or "
+                "--quantize"
+            )
+        return OnnxTagger(args.onnx, hop=args.hop)
+    return PaSSTClassifier.from_hparams(
+        args.model,
+        savedir=args.savedir,
+        run_opts={"device": args.device},
+        hop=args.hop,
+        quantize=args.quantize,
+    )
 
 
 def format_text(path, result, label_names, top_k, timeline=False):
@@ -159,21 +213,16 @@ def main(argv=None):
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.model:
+    if not args.model and not args.onnx:
         parser.error("--model DIR is required (or set PASST_MODEL)")
     if args.top_k < 1:
         parser.error("--top-k must be >= 1")
     try:
-        tagger = PaSSTClassifier.from_hparams(
-            args.model,
-            savedir=args.savedir,
-            run_opts={"device": args.device},
-            hop=args.hop,
-            quantize=args.quantize,
-        )
+        tagger = load_tagger(args)
     except Exception as error:  # any loading problem ends the run
         print(
-            f"passt-tag: cannot load the model {args.model}: {error}",
+            f"passt-tag: cannot load the model {args.onnx or args.model}: "
+            f"{error}",
             file=sys.stderr,
         )
         return 2

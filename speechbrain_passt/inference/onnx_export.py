@@ -1,0 +1,229 @@
+"""Export a pretrained PaSST to ONNX, front-end included.
+
+The graph takes waveforms and returns logits and clip embeddings: it holds
+the front-end (pre-emphasis, the STFT, the mel bank, the log and the
+normalisation of :class:`~speechbrain_passt.PaSSTFbank`), the encoder and
+the head, in eval mode. It is written by torch's dynamo-based exporter
+(``torch.onnx.export(..., dynamo=True)``, which needs ``onnxscript``); the
+STFT becomes ONNX's ``STFT`` operator (opset 17 or later).
+
+* Input ``waveform``: ``[batch, samples]`` float32 mono at the model's
+  sample rate; both axes are dynamic. ``samples`` lies between one patch of
+  frames (``min_samples``, 4801 at 32 kHz: pad shorter clips with zeros at
+  the end) and the time encoding's length (``max_samples``, 321600 = 10.05
+  s for the released models: cut longer clips into windows). Every clip of
+  a batch has the same length: the graph takes no relative lengths, so pad
+  a batch only if the padding is part of the clips.
+* Outputs ``logits`` ``[batch, classes]`` (before the sigmoid or softmax)
+  and ``embedding`` ``[batch, embed_dim]`` (mean of the C and D tokens).
+* Metadata (``metadata_props``): ``labels`` (a JSON list, in logit
+  order), ``multi_label`` (``"true"``: sigmoid scores, ``"false"``:
+  softmax), ``sample_rate``, ``min_samples`` and ``max_samples``, so that
+  :class:`~speechbrain_passt.inference.onnx_tagger.OnnxTagger` needs
+  nothing else.
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import contextlib
+import copy
+import importlib.util
+import json
+import logging
+import os
+import pathlib
+import re
+
+import torch
+
+from speechbrain_passt.inference.classifier import PaSSTClassifier
+from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
+    PaSST,  # noqa: F401
+    PaSSTHead,  # noqa: F401
+)
+
+INSTALL_HINT = "pip install 'speechbrain-passt[onnx]'"
+# Loggers that report the exporter's internals (operator schemas of other
+# libraries, shape guards) as warnings; quiet while exporting.
+NOISY_LOGGERS = (
+    "torch.onnx._internal.exporter._schemas",
+    "torch.fx.experimental.symbolic_shapes",
+)
+
+
+class TaggingGraph(torch.nn.Module):
+    """Front-end, encoder and head as one module: waveforms to logits and
+    clip embeddings, the form that is exported.
+
+    Arguments
+    ---------
+    compute_features : PaSSTFbank
+        The front-end.
+    encoder : PaSST
+        The encoder.
+    head : PaSSTHead
+        The classifier head.
+
+    Example
+    -------
+    >>> from speechbrain_passt import PaSSTFbank
+    >>> graph = TaggingGraph(
+    ...     PaSSTFbank(),
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2),
+    ...     PaSSTHead(32, 3),
+    ... ).eval()
+    >>> logits, embedding = graph(torch.randn(2, 32000))
+    >>> logits.shape, embedding.shape
+    (torch.Size([2, 3]), torch.Size([2, 32]))
+    """
+
+    def __init__(self, compute_features, encoder, head):
+        super().__init__()
+        self.compute_features = compute_features
+        self.encoder = encoder
+        self.head = head
+
+    def forward(self, waveform):
+        """Tag equal-length clips.
+
+        Arguments
+        ---------
+        waveform : torch.Tensor
+            ``[batch, samples]`` mono waveforms.
+
+        Returns
+        -------
+        logits : torch.Tensor
+            ``[batch, classes]``.
+        embedding : torch.Tensor
+            ``[batch, embed_dim]``.
+        """
+        embedding = self.encoder(self.compute_features(waveform))
+        return self.head(embedding)[:, 0], embedding[:, 0]
+
+
+def export_onnx(model, path, savedir=None):
+    """Write a pretrained PaSST as an ONNX graph from waveforms to logits
+    and clip embeddings (see the module's description).
+
+    Arguments
+    ---------
+    model : PaSSTPretrained or str or os.PathLike
+        A loaded model (e.g. a
+        :class:`~speechbrain_passt.inference.PaSSTClassifier`, not
+        quantised), or a pretrained folder or hub id to load on the CPU.
+    path : str or os.PathLike
+        The ``.onnx`` file to write.
+    savedir : str, optional
+        Where to keep the files of a hub id.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ImportError
+        ``onnxscript`` (the exporter's translator) is not installed.
+    ValueError
+        A quantised model (int8 Linear layers do not export).
+
+    Example
+    -------
+    >>> import pytest
+    >>> _ = pytest.importorskip("onnxscript")
+    >>> tagger = PaSSTClassifier.from_modules(
+    ...     PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=200),
+    ...     PaSSTHead(32, 3),
+    ...     ["dog", "cat", "rain"],
+    ... )
+    >>> path = export_onnx(tagger, getfixture("tmpdir") / "tiny.onnx")
+    >>> path.suffix
+    '.onnx'
+    """
+    if importlib.util.find_spec("onnxscript") is None:
+        raise ImportError(f"ONNX export needs onnxscript: {INSTALL_HINT}")
+    if isinstance(model, str | os.PathLike):
+        model = PaSSTClassifier.from_hparams(
+            str(model), savedir=savedir, run_opts={"device": "cpu"}
+        )
+    if model.quantized:
+        raise ValueError("export the fp32 model: int8 layers do not export")
+    # A CPU copy in eval mode; the caller's model stays where it is.
+    graph = TaggingGraph(
+        model.mods.compute_features,
+        model.mods.embedding_model,
+        model.mods.classifier,
+    )
+    graph = copy.deepcopy(graph).cpu().eval()
+    samples = max(model.min_samples, min(model.window_samples, 32000))
+    dynamic = torch.export.Dim.DYNAMIC
+    with _quiet(NOISY_LOGGERS):
+        program = torch.onnx.export(
+            graph,
+            (torch.randn(2, samples),),
+            None,
+            dynamo=True,
+            dynamic_shapes=({0: dynamic, 1: dynamic},),
+            input_names=["waveform"],
+            output_names=["logits", "embedding"],
+            verbose=False,
+        )
+    _name_dims(program.model, ["batch", "samples"])
+    program.model.metadata_props.update(
+        {
+            "labels": json.dumps(model.labels),
+            "multi_label": json.dumps(bool(model.hparams.multi_label)),
+            "sample_rate": str(model.sample_rate),
+            "min_samples": str(model.min_samples),
+            "max_samples": str(model.window_samples),
+        }
+    )
+    path = pathlib.Path(path)
+    program.save(str(path))
+    return path
+
+
+def _name_dims(onnx_model, names):
+    """Rename the symbolic dims of the first input (``s51``, ...) to
+    ``names`` everywhere in the graph, derived dims included."""
+    import onnx_ir as ir  # comes with onnxscript
+
+    graph = onnx_model.graph
+    symbols = {
+        str(dim.value): name
+        for dim, name in zip(graph.inputs[0].shape, names, strict=True)
+        if isinstance(dim, ir.SymbolicDim)
+    }
+    if not symbols:
+        return
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, symbols)) + r")\b")
+    values = list(graph.inputs) + [
+        value for node in graph for value in node.outputs
+    ]
+    for value in values:
+        if value.shape is None:
+            continue
+        dims = [
+            ir.SymbolicDim(pattern.sub(lambda m: symbols[m[1]], dim.value))
+            if isinstance(dim, ir.SymbolicDim) and dim.value is not None
+            else dim
+            for dim in value.shape
+        ]
+        value.shape = ir.Shape(dims)
+
+
+@contextlib.contextmanager
+def _quiet(names):
+    """Raise the given loggers to ERROR for the duration."""
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
