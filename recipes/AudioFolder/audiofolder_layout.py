@@ -214,10 +214,8 @@ def read_metadata_csv(path, data_folder, split=None):
         row_split = split
         if split is None and len(parts) > 1:
             row_split = SPLIT_FOLDERS.get(parts[0])
-        rows.append(
-            Row(f"{name}, row {number}", audio, list(dict.fromkeys(labels)))
-        )
-        rows[-1].split = row_split
+        labels = list(dict.fromkeys(labels))  # each once, in order
+        rows.append(Row(f"{name}, row {number}", audio, labels, row_split))
     return rows
 
 
@@ -347,7 +345,7 @@ def check_rows(rows, data_folder, num_workers=0):
         file_name = os.path.relpath(row.path, root) if row.path else ""
         if not row.labels:
             bad[i] = BadRow(row.where, NO_LABEL, file_name)
-        elif not row.path or file_name.startswith(".."):
+        elif not row.path or file_name.split(os.sep)[0] == "..":
             bad[i] = BadRow(row.where, "missing", row.path or "no file_name")
         else:
             checked.append(Clip(str(i), row.path, ""))
