@@ -28,6 +28,7 @@ DATASETS = {  # recipe folder -> hparams folder
     "OpenMIC": "hparams/openmic",
     "DCASE20": "hparams/dcase20",
     "FSD50K": "hparams/fsd50k",
+    "AudioFolder": "hparams/audiofolder",
 }
 REFERENCE = "passt_s.yaml"
 NAME = {"experiment_name"}
@@ -72,6 +73,8 @@ VARIANT_DIFFERENCES = {
         DOWNSTREAM,
         **{"passt_s_n.yaml": S_N - {"s_patchout_t"} | {"pretrained"}},
     ),
+    # 10 s inputs as FSD50K: S-N keeps S's number of dropped time columns.
+    "AudioFolder": {"passt_s_n.yaml": S_N - {"s_patchout_t"} | {"pretrained"}},
 }
 TOP_KEY = re.compile(r"^([A-Za-z_]\w*):")
 

@@ -1,5 +1,6 @@
 """The AudioSet, OpenMIC, DCASE20 and FSD50K recipes end to end on fake data
-in each official layout (``--debug``, tiny model), driven by the rows of
+in each official layout (``--debug``, tiny model), and the AudioFolder
+recipe on real clips in class folders, driven by the rows of
 ``tests/recipes/<Dataset>.csv``; every yaml of these recipes loads."""
 
 import json
@@ -7,10 +8,11 @@ import math
 import shutil
 
 import pytest
+from audiofolder_data import make_class_folders
 from fake_datasets import MAKERS, make_dcase20
 from recipe_rows import ROOT, check_ok, expected_files, read_rows, run_row
 
-DATASETS = ["Audioset", "OpenMIC", "DCASE20", "FSD50K"]
+DATASETS = ["Audioset", "OpenMIC", "DCASE20", "FSD50K", "AudioFolder"]
 FAKE = ROOT / "tests" / "tmp" / "fake"
 # The metric each recipe reports (results.json).
 MAIN_METRIC = {
@@ -18,13 +20,15 @@ MAIN_METRIC = {
     "OpenMIC": "mAP",
     "DCASE20": "accuracy",
     "FSD50K": "mAP",
+    "AudioFolder": "accuracy",
 }
 
 
 @pytest.fixture(scope="module")
 def fake_data():
-    """Each fake dataset where the CSV rows expect it (tests/tmp/fake)."""
-    for name, make in MAKERS.items():
+    """Each fake dataset where the CSV rows expect it (tests/tmp/fake), and
+    real clips in class folders under split folders for AudioFolder."""
+    for name, make in {**MAKERS, "AudioFolder": make_class_folders}.items():
         shutil.rmtree(FAKE / name, ignore_errors=True)
         make(FAKE / name)
     return FAKE
@@ -70,6 +74,12 @@ def test_recipe_runs_end_to_end(dataset, fake_data, tmp_path):
         # Eval clips of 2.5 s are longer than the tiny model's time
         # encoding (about 1 s): they ran as windows.
         assert "test mAP" in (out / "train_log.txt").read_text()
+    if dataset == "AudioFolder":
+        # Three class folders, train/ and validation/ given, test drawn.
+        assert results["target_kind"] == "single_label"
+        assert results["num_classes"] == 3
+        info = json.loads((out / "save" / "dataset.json").read_text())
+        assert info["drawn_splits"] == ["test"]
     if dataset == "Audioset":
         # Evaluation only, from the exported folder: same eval mAP.
         again = run_row(
@@ -118,7 +128,7 @@ def test_every_yaml_has_a_row():
     listed = set(_all_yamls())
     listed |= {row["Hparam_file"] for row in read_rows("ESC50")}
     on_disk = {"hparams/" + p.name for p in (ROOT / "hparams").glob("*.yaml")}
-    for folder in ("openmic", "dcase20", "fsd50k", "esc50"):
+    for folder in ("openmic", "dcase20", "fsd50k", "esc50", "audiofolder"):
         on_disk |= {
             f"hparams/{folder}/{p.name}"
             for p in (ROOT / "hparams" / folder).glob("*.yaml")
