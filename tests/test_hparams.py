@@ -45,6 +45,17 @@ DOWNSTREAM = {
 }
 VARIANT_DIFFERENCES = {
     "Audioset": {
+        "demo.yaml": {
+            *NAME,
+            *("data_folder", "synthetic_data", "cache_format", "clip_seconds"),
+            *("number_of_epochs", "epoch_samples", "batch_size"),
+            *("eval_batch_size", "num_workers", "lr", "precision"),
+            *("ckpt_interval_minutes", "lr_schedule", "swa_start_epoch"),
+            *("swa_frequency", "freq_mask_width", "time_mask_width"),
+            *("wav_mixup", "spec_mixup", "pretrained", "n_mels"),
+            *("max_frames", "fstride", "tstride", "embed_dim", "depth"),
+            *("num_heads", "s_patchout_t", "s_patchout_f", "head_prior"),
+        },
         "passt_b.yaml": B,
         "passt_u.yaml": U,
         "passt_s_l.yaml": S_L,

@@ -6,6 +6,8 @@ recipe on real clips in class folders, driven by the rows of
 import json
 import math
 import shutil
+import subprocess
+import sys
 
 import pytest
 from audiofolder_data import make_class_folders
@@ -194,3 +196,35 @@ def test_audioset_sampler_options(tmp_path):
         )
         == 4
     )
+
+
+def test_audioset_demo_row_runs_and_its_export_tags(tmp_path):
+    """The main job's embedded default, at test scale: generates the
+    AudioSet-layout set, trains, tests and exports a folder passt-tag
+    uses."""
+    from speechbrain_passt.cli.tag import main as tag_main
+
+    row = [r for r in read_rows("Audioset") if "demo" in r["Hparam_file"]][0]
+    out = tmp_path / "out"
+    data = tmp_path / "demo_data"
+    check_ok(run_row(row, out, [f"--data_folder={data}"]))
+    results = json.loads((out / "results.json").read_text())
+    assert 0.0 <= results["mAP"] <= 1.0
+    head = (data / "metadata" / "eval_segments.csv").read_text().splitlines()
+    assert head[0].startswith("#") and '"/m/' in head[3]
+    clip = next((data / "audios" / "eval_segments").glob("Y*.wav"))
+    assert tag_main([str(clip), "--model", str(out / "pretrained_model")]) == 0
+
+
+def test_audioset_without_data_folder_says_what_is_missing():
+    result = subprocess.run(
+        [sys.executable, "recipes/Audioset/train.py", "hparams/passt_s.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--data_folder is missing" in lines[0]
+    assert "recipes/Audioset/README.md" in lines[0]
+    assert "hparams/demo.yaml" in lines[0]

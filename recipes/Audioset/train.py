@@ -27,6 +27,9 @@ from audioset_prepare import prepare_audioset
 from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
+from speechbrain_passt.data.synthetic_audioset import (
+    generate_synthetic_audioset,
+)
 from speechbrain_passt.training import PaSSTBrain, class_balanced_sampler
 from speechbrain_passt.training.datasets import (
     class_labels,
@@ -36,6 +39,13 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.export import export_trained_model
 from speechbrain_passt.training.results import write_results
+
+NO_DATA_FOLDER = (
+    "{}: --data_folder is missing: the folder of your AudioSet download "
+    "(segment csvs and audios/, see recipes/Audioset/README.md for the "
+    "download steps); to try the recipe without data, run the demo: "
+    "python recipes/Audioset/train.py hparams/demo.yaml"
+)
 
 
 def dataio_prep(hparams, files, num_classes):
@@ -101,13 +111,26 @@ def balanced_loader_options(hparams, manifest, num_classes):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    with open(hparams_file, encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
+    try:
+        with open(hparams_file, encoding="utf-8") as fin:
+            hparams = load_hyperpyyaml(fin, overrides)
+    except ValueError as error:
+        if "'data_folder' is a !PLACEHOLDER" not in str(error):
+            raise
+        print(NO_DATA_FOLDER.format(hparams_file), file=sys.stderr)
+        sys.exit(2)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,
         overrides=overrides,
     )
+
+    if hparams["synthetic_data"] is not None:  # the demo's generated set
+        run_on_main(
+            generate_synthetic_audioset,
+            args=[hparams["data_folder"]],
+            kwargs=hparams["synthetic_data"],
+        )
 
     # Data preparation, on the main process only; the second call finds it
     # done and returns the manifests at once.

@@ -1,8 +1,8 @@
 """A synthetic multi-label sound set in AudioSet's own layout (the demo).
 
-Each clip mixes one to three synthetic sound events (the classes of
-:data:`~speechbrain_passt.data.synthetic.SOUND_CLASSES`), each named by the
-closest real AudioSet class, so the AudioSet recipe runs unchanged on it:
+Each clip holds one to three synthetic sound events (the classes of
+:data:`~speechbrain_passt.data.synthetic.SOUND_CLASSES`) one after the
+other, each named by the closest real AudioSet class, so the AudioSet recipe runs unchanged on it:
 the official segment lists (three ``#`` header lines, ``YTID,
 start_seconds, end_seconds, "mid,mid"`` rows with quoted multi-label
 lists) for the balanced, unbalanced and eval parts, and the audio as
@@ -45,14 +45,16 @@ PARTS = (
 
 
 def mixture(categories, rng, sample_rate, clip_seconds):
-    """One clip holding an event of each category, mixed.
+    """One clip holding an event of each category, each in its own stretch
+    of time (so a loud noise does not hide a tone, as in real clips whose
+    labels mostly name events at different times).
 
     Arguments
     ---------
     categories : list of str
         Keys of :data:`~speechbrain_passt.data.synthetic.SOUND_CLASSES`.
     rng : numpy.random.Generator
-        Random source (onsets, lengths, gains, background).
+        Random source (order, onsets, lengths, gains, background).
     sample_rate : int
         Rate in Hz.
     clip_seconds : float
@@ -69,10 +71,17 @@ def mixture(categories, rng, sample_rate, clip_seconds):
     >>> mixture(["dyad", "tone_pips"], rng, 8000, 1.0).shape
     (8000,)
     """
-    clip = sum(
-        synthesize_clip(name, rng, sample_rate, clip_seconds)
-        for name in categories
-    )
+    total = int(round(sample_rate * clip_seconds))
+    bounds = np.linspace(0, total, len(categories) + 1).astype(int)
+    order = rng.permutation(len(categories))
+    parts = [
+        synthesize_clip(
+            categories[i], rng, sample_rate, (end - start) / sample_rate
+        )[: end - start]
+        for i, start, end in zip(order, bounds[:-1], bounds[1:], strict=True)
+    ]
+    clip = np.concatenate(parts)
+    clip = np.pad(clip, (0, total - len(clip)))
     return (clip / max(1.0, float(np.abs(clip).max()))).astype(np.float32)
 
 
