@@ -219,8 +219,13 @@ def test_recipe_debug_on_the_official_layout(tmp_path):
     assert (exported / "embedding_model.ckpt").is_file()
     assert "multi_label: False" in (exported / "hyperparams.yaml").read_text()
     summary = json.loads((out / "results.json").read_text())
-    assert summary["folds"][0]["fold"] == 5
-    assert "Fold 5: test accuracy" in result.stdout
+    fold = summary["folds"][0]
+    assert fold["fold"] == 5 and fold["exported_model"] == "swa"
+    # Both models are tested; the printed accuracy is the exported one's.
+    assert {"accuracy", "swa_accuracy", "loss", "swa_loss"} <= set(fold)
+    assert summary["swa_accuracy_mean"] == fold["swa_accuracy"]
+    printed = f"Fold 5: test accuracy {100 * fold['swa_accuracy']:.2f}% "
+    assert printed + "(SWA average, exported; live model" in result.stdout
 
 
 def test_recipe_cross_validation_reports_mean_and_std(
@@ -297,8 +302,11 @@ def test_demo_path_shortened(tmp_path):
         )
         assert float(tags.all_scores.sum()) == pytest.approx(1.0, abs=1e-4)
         hits += tags.indices[0] == int(row["target"])
-    summary = json.loads((out / "results.json").read_text())
-    assert hits / len(rows) == pytest.approx(summary["folds"][0]["accuracy"])
+    # Two epochs: the SWA average (from epoch 24) is empty, so the live
+    # model is the exported one.
+    fold = json.loads((out / "results.json").read_text())["folds"][0]
+    assert fold["exported_model"] == "live" and "swa_accuracy" not in fold
+    assert hits / len(rows) == pytest.approx(fold["accuracy"])
 
 
 # --------------------------------------------------------- robustness / DDP

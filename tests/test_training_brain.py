@@ -142,10 +142,14 @@ def test_brain_fits_each_target_kind(kind, tmp_path):
         isinstance(v, float) for v in ckpt.meta.values() if v is not True
     )
 
+    # The test reports the live model and the SWA average (the exported
+    # one) of the selected checkpoint, here the last epoch's.
     brain.evaluate(valid, test_loader_kwargs={"batch_size": 4})
-    assert brain.test_stats[main] == pytest.approx(
-        brain.valid_stats["swa_" + main]
-    )
+    assert brain.exported_model == "swa"
+    for key in (main, "swa_" + main):
+        assert brain.test_stats[key] == pytest.approx(brain.valid_stats[key])
+    assert set(brain.evaluated_models()) == {"", "swa_"}
+    assert brain.inference_modules()[1] is brain.swa.module("classifier")
 
 
 def test_brain_schedule_and_user_sampler_epochs(tmp_path):

@@ -4,8 +4,9 @@ checkpoint, or evaluate one.
 
 Trains on balanced + unbalanced AudioSet with class-balanced sampling
 (``epoch_samples`` clips drawn per epoch without replacement), evaluates
-the mAP on ``eval_segments`` every epoch, tests the final (SWA) model and
-exports it as a pretrained folder.
+the mAP on ``eval_segments`` every epoch, tests the final live model and
+SWA average (``mAP`` and ``swa_mAP``) and exports the SWA average as a
+pretrained folder.
 
 > python recipes/Audioset/train.py hparams/passt_s.yaml \\
       --data_folder /data/audioset
@@ -38,7 +39,7 @@ from speechbrain_passt.training.datasets import (
     multi_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.results import write_results
+from speechbrain_passt.training.results import brain_results, write_results
 
 NO_DATA_FOLDER = (
     "{}: --data_folder is missing: the folder of your AudioSet download "
@@ -171,7 +172,7 @@ if __name__ == "__main__":
     brain.evaluate(
         datasets["eval"], test_loader_kwargs=hparams["test_dataloader_opts"]
     )
-    results = dict(brain.test_stats)
+    results = brain_results(brain)
     if not brain.test_only:  # --test_only evaluates `pretrained` as it is
         run_on_main(
             export_trained_model,

@@ -4,7 +4,8 @@
 Trains on the official fold-1 training split (devices a, b, c, s1-s3),
 validates and tests on ``fold1_evaluate`` (all nine devices) and reports
 the accuracy overall, per device, and over the devices seen (a, b, c,
-s1-s3) and unseen (s4-s6) in training.
+s1-s3) and unseen (s4-s6) in training, of the live model and of the SWA
+average (``swa_`` keys; the exported model).
 
 > python recipes/DCASE20/train.py hparams/dcase20/passt_s.yaml \\
       --data_folder /data/TAU-urban-acoustic-scenes-2020-mobile-development
@@ -34,7 +35,7 @@ from speechbrain_passt.training.evaluation import (
     predict_dataset,
 )
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.results import write_results
+from speechbrain_passt.training.results import brain_results, write_results
 
 SEEN_DEVICES = ["a", "b", "c", "s1", "s2", "s3"]
 UNSEEN_DEVICES = ["s4", "s5", "s6"]
@@ -70,7 +71,8 @@ def dataio_prep(hparams, files):
 
 
 def device_accuracy(brain, hparams, data):
-    """Accuracy of the tested model per device and for seen / unseen ones.
+    """Accuracy per device and for seen / unseen ones, of the live model
+    and of the SWA average.
 
     Arguments
     ---------
@@ -85,24 +87,26 @@ def device_accuracy(brain, hparams, data):
     -------
     dict
         ``accuracy``, ``accuracy_seen``, ``accuracy_unseen`` and
-        ``accuracy_<device>``.
+        ``accuracy_<device>`` of the live model, and the same keys
+        prefixed ``swa_`` when the SWA average holds weights.
     """
-    encoder, head = brain.inference_modules()
-    out = predict_dataset(
-        encoder,
-        head,
-        brain.modules.compute_features,
-        data,
-        keys=["target", "device"],
-        batch_size=hparams["eval_batch_size"],
-        device=brain.device,
-    )
-    return group_accuracy(
-        out["logits"],
-        out["target"],
-        out["device"],
-        {"seen": SEEN_DEVICES, "unseen": UNSEEN_DEVICES},
-    )
+    results = {}
+    for prefix, (encoder, head) in brain.evaluated_models().items():
+        out = predict_dataset(
+            encoder,
+            head,
+            brain.modules.compute_features,
+            data,
+            keys=["target", "device"],
+            batch_size=hparams["eval_batch_size"],
+            device=brain.device,
+        )
+        groups = {"seen": SEEN_DEVICES, "unseen": UNSEEN_DEVICES}
+        accuracy = group_accuracy(
+            out["logits"], out["target"], out["device"], groups
+        )
+        results.update({prefix + k: v for k, v in accuracy.items()})
+    return results
 
 
 if __name__ == "__main__":
@@ -149,7 +153,7 @@ if __name__ == "__main__":
     brain.evaluate(
         datasets["test"], test_loader_kwargs=hparams["test_dataloader_opts"]
     )
-    results = dict(brain.test_stats)
+    results = brain_results(brain)
     if if_main_process():
         by_device = device_accuracy(brain, hparams, datasets["test"])
         hparams["train_logger"].log_stats(

@@ -2,8 +2,11 @@
 """Fine-tune PaSST on ESC-50 (5-fold cross-validation) with PaSSTBrain.
 
 Train on four folds and test on the held-out one (``--fold N``), or run all
-five folds and report the mean and standard deviation (``--fold all``). At
-the end, the tested model is exported as a SpeechBrain pretrained folder.
+five folds and report the mean and standard deviation (``--fold all``).
+Every fold tests the live model and the SWA average (``accuracy`` and
+``swa_accuracy`` in ``results.json``); the SWA average is the reported and
+exported model (``exported_model``; the live one when SWA is off or never
+started). Several seeds: ``passt-seeds`` (see the README).
 
 > python recipes/ESC50/train.py hparams/esc50/passt_s.yaml \\
       --data_folder /data/ESC-50-master
@@ -18,7 +21,6 @@ Authors
 """
 
 import os
-import statistics
 import sys
 
 import ruamel.yaml
@@ -36,7 +38,11 @@ from speechbrain_passt.training.datasets import (
     single_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.results import write_results
+from speechbrain_passt.training.results import (
+    brain_results,
+    mean_and_std,
+    write_results,
+)
 
 FOLDS = (1, 2, 3, 4, 5)
 
@@ -68,6 +74,44 @@ def dataio_prep(hparams, files):
         single_label_target(hparams["num_classes"]),
         ["target"],
     )
+
+
+def exported_key(results):
+    """The accuracy key of the exported model (``swa_accuracy`` or
+    ``accuracy``) in a fold's results or the summary.
+
+    Arguments
+    ---------
+    results : dict
+        Has ``exported_model`` (``swa`` or ``live``).
+
+    Returns
+    -------
+    str
+    """
+    return "swa_accuracy" if results["exported_model"] == "swa" else "accuracy"
+
+
+def describe_models(fold):
+    """Which model the printed accuracy is, and the other one's accuracy.
+
+    Arguments
+    ---------
+    fold : dict
+        A fold's results.
+
+    Returns
+    -------
+    str
+        E.g. ``SWA average, exported; live model 97.22%``.
+    """
+    if fold["exported_model"] == "swa":
+        return (
+            f"SWA average, exported; live model {100 * fold['accuracy']:.2f}%"
+        )
+    if "swa_accuracy" in fold:
+        return f"live model, exported; SWA average {100 * fold['swa_accuracy']:.2f}%"
+    return "live model, exported; no SWA average"
 
 
 def load_fold_hparams(hparams_file, overrides, fold):
@@ -163,32 +207,31 @@ if __name__ == "__main__":
         results.append(
             {
                 "fold": int(fold),
-                "accuracy": brain.test_stats["accuracy"],
-                "loss": brain.test_stats["loss"],
+                **brain_results(brain),
                 "model": os.path.abspath(hparams["export_folder"]),
             }
         )
 
-    accuracies = [r["accuracy"] for r in results]
-    write_results(
-        {
-            "folds": results,
-            "accuracy_mean": statistics.mean(accuracies),
-            "accuracy_std": (
-                statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
-            ),
-        },
-        hparams["output_folder"],
-    )
+    # Live model and SWA average (where every fold has one).
+    summary = {"folds": results}
+    for key in ("accuracy", "swa_accuracy"):
+        if all(key in r for r in results):
+            mean, std = mean_and_std([r[key] for r in results])
+            summary[f"{key}_mean"], summary[f"{key}_std"] = mean, std
+    summary["exported_model"] = results[-1]["exported_model"]
+    write_results(summary, hparams["output_folder"])
     if if_main_process():
         for r in results:
             print(
-                f"Fold {r['fold']}: test accuracy {100 * r['accuracy']:.2f}%"
+                f"Fold {r['fold']}: test accuracy "
+                f"{100 * r[exported_key(r)]:.2f}% ({describe_models(r)})"
                 f" | trained model: {r['model']}"
             )
         if len(results) > 1:
+            key = exported_key(summary)
             print(
-                f"{len(results)}-fold cross-validation accuracy: "
-                f"{100 * statistics.mean(accuracies):.2f} +- "
-                f"{100 * statistics.stdev(accuracies):.2f}%"
+                f"{len(results)}-fold cross-validation accuracy "
+                f"({summary['exported_model']} model): "
+                f"{100 * summary[key + '_mean']:.2f} +- "
+                f"{100 * summary[key + '_std']:.2f}%"
             )

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 """Fine-tune PaSST on OpenMIC-2018 (instrument tagging, partial labels).
 
-Targets are the relevances binarised at 0.5, with a mask of the annotated
-instruments: the loss is BCE weighted by the mask, waveform mixup carries
-the masks, and the metric is the masked mAP. Trains on split01_train and
-validates and tests on split01_test, as the original recipe.
+As the original (``ex_openmic.py`` and ``openmic/dataset.py`` of
+kkoutini/PaSST): the dataset gives each clip its raw relevances and the
+mask of its annotated instruments; waveform mixup mixes the masked
+relevances and the union of the masks, and the Brain then binarises the
+(mixed) relevances at ``target_threshold`` (0.5), so the targets stay 0/1;
+spectrogram mixup mixes those targets and keeps each clip's own mask. The
+loss is BCE weighted by the mask and the metric the masked mAP of the live
+model and of the SWA average. Trains on split01_train and validates and
+tests on split01_test, as the original recipe.
 
 > python recipes/OpenMIC/train.py hparams/openmic/passt_s.yaml \\
       --data_folder /data/openmic-2018
@@ -29,7 +34,7 @@ from speechbrain_passt.training.datasets import (
     clip_loader,
 )
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.results import write_results
+from speechbrain_passt.training.results import brain_results, write_results
 
 
 def dataio_prep(hparams, files):
@@ -46,14 +51,16 @@ def dataio_prep(hparams, files):
     -------
     dict
         ``train`` and ``test`` DynamicItemDatasets with ``sig``, ``target``
-        (relevance > 0.5) and ``mask`` (1 where annotated).
+        (the raw relevances in [0, 1]; the Brain binarises them at
+        ``target_threshold`` after waveform mixup) and ``mask`` (1 where
+        annotated).
     """
-    threshold = hparams["relevance_threshold"]
 
     @sb.utils.data_pipeline.takes("relevance", "annotated")
     @sb.utils.data_pipeline.provides("target", "mask")
     def label_pipeline(relevance, annotated):
-        yield (torch.tensor(relevance) > threshold).float()
+        """Raw relevances and the annotation mask of a clip."""
+        yield torch.tensor(relevance, dtype=torch.float32)
         yield torch.tensor(annotated, dtype=torch.float32)
 
     loaders = {
@@ -113,7 +120,7 @@ if __name__ == "__main__":
     brain.evaluate(
         datasets["test"], test_loader_kwargs=hparams["test_dataloader_opts"]
     )
-    results = dict(brain.test_stats)
+    results = brain_results(brain)
     if not brain.test_only:  # --test_only evaluates `pretrained` as it is
         run_on_main(
             export_trained_model,

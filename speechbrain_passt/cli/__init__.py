@@ -1,1 +1,1 @@
-"""Command-line tools: ``passt-tag`` and ``passt-convert``."""
+"""Command-line tools: ``passt-tag``, ``passt-convert`` and ``passt-seeds``."""

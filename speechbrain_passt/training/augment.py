@@ -19,9 +19,17 @@ Deliberate differences from the original implementation:
   spectrogram mixup allows).
 * Zero-mean centring uses the valid (unpadded) samples of each wave, so
   padding stays zero.
-* For masked targets (OpenMIC), the mixed mask is the elementwise maximum of
-  both masks and each item's targets are multiplied by its own mask before
-  mixing (what the original's OpenMIC dataset-level mixup does).
+
+Masked targets (OpenMIC-2018) follow the original's two levels
+(``openmic/dataset.py`` ``MixupDataset`` and ``ex_openmic.py``
+``training_step`` of kkoutini/PaSST):
+
+* waveform mixup (``union_mask=True``): each mixed item's raw relevances are
+  multiplied by its own mask before mixing and the mixed mask is the
+  elementwise maximum of both masks; the Brain then binarises the mixed
+  relevances (``target_threshold``), so the targets stay 0/1;
+* spectrogram mixup (``union_mask=False``, the default): the (0/1) targets
+  are mixed as they are and each item keeps its own mask.
 
 Authors
  * speechbrain-passt developers 2026
@@ -109,6 +117,11 @@ class BatchMixup(torch.nn.Module):
     center : bool, optional (default: False)
         Make both waveforms zero-mean before mixing and re-centre the result
         (the original waveform mixup). Only for ``[batch, samples]`` input.
+    union_mask : bool, optional (default: False)
+        With a label mask: mask each mixed item's targets by its own mask
+        before mixing and give the mix the union of both masks (the
+        original OpenMIC waveform mixup). False: mix the targets as they
+        are and keep each item's own mask (its spectrogram mixup).
 
     Example
     -------
@@ -120,7 +133,7 @@ class BatchMixup(torch.nn.Module):
     (torch.Size([4, 10, 8]), tensor([1., 1., 1., 1.]))
     """
 
-    def __init__(self, alpha, prob=1.0, center=False):
+    def __init__(self, alpha, prob=1.0, center=False, union_mask=False):
         super().__init__()
         if alpha <= 0:
             raise ValueError(f"mixup alpha must be > 0, got {alpha}")
@@ -129,6 +142,7 @@ class BatchMixup(torch.nn.Module):
         self.alpha = float(alpha)
         self.prob = float(prob)
         self.center = center
+        self.union_mask = union_mask
 
     def draw(self, batch_size, device=None):
         """Draw the partner permutation and the per-item weights.
@@ -185,7 +199,8 @@ class BatchMixup(torch.nn.Module):
         targets : torch.Tensor
             Mixed targets.
         mask : torch.Tensor or None
-            Mixed mask (elementwise maximum), or None.
+            The mask: of the union of both items where mixed with
+            ``union_mask``, else unchanged; None without a mask.
         """
         perm, lam = self.draw(x.shape[0], x.device)
         mixed = lam != 1.0
@@ -203,13 +218,17 @@ class BatchMixup(torch.nn.Module):
         )
         if self.center:
             out = torch.where(mixed[:, None], _centered(out, new_lengths), out)
-        if mask is not None:
-            targets = targets * mask
+        lam_t = lam[:, None].to(targets.dtype)
+        if mask is not None and self.union_mask:
+            own = targets * mask
+            mixed_targets = lam_t * own + (1.0 - lam_t) * own[perm]
+            # Items left unmixed keep their raw targets and mask.
+            targets = torch.where(mixed[:, None], mixed_targets, targets)
             mask = torch.where(
                 mixed[:, None], torch.maximum(mask, mask[perm]), mask
             )
-        lam_t = lam[:, None].to(targets.dtype)
-        targets = lam_t * targets + (1.0 - lam_t) * targets[perm]
+        else:
+            targets = lam_t * targets + (1.0 - lam_t) * targets[perm]
         return out, new_lengths, targets, mask
 
 

@@ -3,9 +3,10 @@
 One training step follows the original recipes: waveform mixup -> log-mel
 front-end (mel-bank jitter and SpecAugment in training mode) -> spectrogram
 mixup -> encoder (Patchout in training mode) -> head -> loss with the mixed
-targets. Validation evaluates the live model and, once it holds weights,
-the SWA average, and logs both; the checkpointer keeps the best checkpoint
-by the task's metric (or the last one), and ``evaluate`` loads it.
+targets. Validation and test evaluate the live model and, once it holds
+weights, the SWA average, and report both (``accuracy`` / ``swa_accuracy``,
+``mAP`` / ``swa_mAP``); the checkpointer keeps the best checkpoint by the
+task's metric (or the last one), and ``evaluate`` loads it.
 
 Deliberate differences from the original implementation are listed in the
 modules that implement each piece (``augment``, ``schedule``, ``swa``).
@@ -24,6 +25,7 @@ from speechbrain_passt.training.objectives import (
     batch_targets,
     check_target_kind,
     compute_loss,
+    threshold_targets,
 )
 from speechbrain_passt.training.resume import (
     set_aside_incomplete_checkpoints,
@@ -63,19 +65,20 @@ class PaSSTBrain(sb.Brain):
       learning rate (e.g.
       :class:`~speechbrain_passt.training.schedule.ExpWarmupLinearDecay`),
       applied at the start of every training epoch; null = constant;
+    * ``target_threshold``: binarise the targets (``> threshold``) after
+      waveform mixup (OpenMIC relevances); null = keep them;
     * ``swa_start_epoch`` (null = no SWA), ``swa_frequency``: SWA updates;
-    * ``evaluate_with_swa``: test (and export) with the SWA weights;
+    * ``evaluate_with_swa``: the SWA average is :attr:`exported_model`
+      (exported, selected on); the test reports both models either way;
     * ``select_best``: keep and evaluate the best checkpoint by the main
       metric (``accuracy`` or ``mAP``, prefixed ``swa_`` when evaluating
       with SWA); False = the last one;
     * ``train_logger`` and ``epoch_counter``, as in every recipe.
 
     Initial weights are an explicit step before ``fit``
-    (:meth:`load_pretrained`), never a side effect of construction.
-    Other settings come from SpeechBrain's run options (``precision``,
-    ``max_grad_norm``, ``ckpt_interval_minutes``, ...). A sampler given in
-    the training loader options gets ``set_epoch`` every epoch, also on a
-    single process.
+    (:meth:`load_pretrained`). Other settings come from SpeechBrain's run
+    options (``precision``, ``max_grad_norm``, ...). A sampler given in the
+    training loader options gets ``set_epoch`` every epoch.
 
     Arguments
     ---------
@@ -102,8 +105,10 @@ class PaSSTBrain(sb.Brain):
     ... )
     >>> modules["embedding_model"] = PaSST(embed_dim=8, depth=1, num_heads=2)
     >>> brain = PaSSTBrain(modules, hparams={"target_kind": "single_label"})
-    >>> brain.selection_key
-    'accuracy'
+    >>> brain.selection_key, brain.exported_model
+    ('accuracy', 'live')
+    >>> brain.load_pretrained(None)
+    False
     """
 
     DEFAULT_HPARAMS = {
@@ -113,6 +118,7 @@ class PaSSTBrain(sb.Brain):
         "swa_start_epoch": None,
         "swa_frequency": 1,
         "evaluate_with_swa": None,
+        "target_threshold": None,
         "select_best": True,
         "train_logger": None,
         "epoch_counter": None,
@@ -180,19 +186,6 @@ class PaSSTBrain(sb.Brain):
         -------
         bool
             Whether weights were loaded.
-
-        Example
-        -------
-        >>> from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
-        >>> modules = dict(
-        ...     compute_features=PaSSTFbank(), classifier=PaSSTHead(8, 3)
-        ... )
-        >>> modules["embedding_model"] = PaSST(
-        ...     embed_dim=8, depth=1, num_heads=2
-        ... )
-        >>> brain = PaSSTBrain(modules, hparams={"target_kind": "single_label"})
-        >>> brain.load_pretrained(None)
-        False
         """
         if source is None or source == "":
             return False
@@ -229,9 +222,9 @@ class PaSSTBrain(sb.Brain):
         Returns
         -------
         dict
-            ``logits`` ``[batch, classes]``, the (mixed) ``targets`` and
-            ``mask``, and ``swa_logits`` when validating with an SWA
-            average.
+            ``logits`` ``[batch, classes]`` of the live model, the (mixed)
+            ``targets`` and ``mask``, and ``swa_logits`` outside training
+            once the SWA average holds weights.
         """
         batch = batch.to(self.device)
         wavs, lens = batch.sig
@@ -240,18 +233,16 @@ class PaSSTBrain(sb.Brain):
         wav_mixup = self.hparams.wav_mixup
         if train and wav_mixup is not None:
             wavs, lens, targets, mask = wav_mixup(wavs, lens, targets, mask)
+        # After waveform mixup, as the original OpenMIC recipe.
+        targets = threshold_targets(targets, self.hparams.target_threshold)
         feats = self.modules.compute_features(wavs)
         spec_mixup = self.hparams.spec_mixup
         if train and spec_mixup is not None:
             feats, lens, targets, mask = spec_mixup(feats, lens, targets, mask)
-        out = {"targets": targets, "mask": mask}
-        use_swa = self.swa is not None and self.swa.num_averaged > 0
-        if stage == sb.Stage.TEST and self.evaluate_with_swa and use_swa:
-            out["logits"] = self.swa.classify(feats, lens)
-        else:
-            embeddings = self.modules.embedding_model(feats, lens)
-            out["logits"] = self.modules.classifier(embeddings).squeeze(1)
-        if stage == sb.Stage.VALID and use_swa:
+        embeddings = self.modules.embedding_model(feats, lens)
+        logits = self.modules.classifier(embeddings).squeeze(1)
+        out = {"logits": logits, "targets": targets, "mask": mask}
+        if not train and self.swa is not None and self.swa.num_averaged:
             out["swa_logits"] = self.swa.classify(feats, lens)
         return out
 
@@ -277,11 +268,7 @@ class PaSSTBrain(sb.Brain):
             self.target_kind, predictions["logits"], targets, mask
         )
         if stage != sb.Stage.TRAIN:
-            self.stage_metrics.append(predictions["logits"], targets, mask)
-            if "swa_logits" in predictions:
-                self.stage_metrics.append_swa(
-                    predictions["swa_logits"], targets, mask
-                )
+            self.stage_metrics.append_predictions(predictions)
         return loss
 
     def init_optimizers(self):
@@ -419,30 +406,43 @@ class PaSSTBrain(sb.Brain):
         if self.evaluate_with_swa and self.swa.num_averaged == 0:
             logger.warning(
                 "evaluate_with_swa is set but the SWA average is empty "
-                "(training stopped before swa_start_epoch): evaluating the "
+                "(training stopped before swa_start_epoch): exporting the "
                 "live model"
             )
 
-    def inference_modules(self):
-        """The encoder and head used for testing and export.
+    @property
+    def exported_model(self):
+        """``"swa"`` when the SWA average is the recipe's model (exported,
+        and the one :attr:`selection_key` selects on), else ``"live"``."""
+        swa = self.evaluate_with_swa and self.swa.num_averaged > 0
+        return "swa" if swa else "live"
+
+    def evaluated_models(self):
+        """Every model the test reports, by its metrics' prefix.
 
         Returns
         -------
-        encoder : PaSST
-            The SWA average when evaluating with SWA and it holds weights,
-            else the live encoder (unwrapped from DDP).
-        head : PaSSTHead
-            The matching head.
+        dict
+            ``""`` -> (encoder, head) of the live model (unwrapped from
+            DDP) and, once the SWA average holds weights, ``"swa_"`` ->
+            the average's.
         """
-        if self.evaluate_with_swa and self.swa.num_averaged > 0:
-            return (
-                self.swa.module("embedding_model"),
-                self.swa.module("classifier"),
-            )
-        return (
-            _unwrap(self.modules.embedding_model),
-            _unwrap(self.modules.classifier),
-        )
+        names = ("embedding_model", "classifier")
+        models = {"": tuple(_unwrap(self.modules[name]) for name in names)}
+        if self.swa is not None and self.swa.num_averaged > 0:
+            models["swa_"] = tuple(self.swa.module(name) for name in names)
+        return models
+
+    def inference_modules(self):
+        """The encoder and head of :attr:`exported_model` (for export).
+
+        Returns
+        -------
+        tuple
+            ``(encoder, head)``: the SWA average's or the live ones.
+        """
+        swa = self.exported_model == "swa"
+        return self.evaluated_models()["swa_" if swa else ""]
 
 
 def _unwrap(module):

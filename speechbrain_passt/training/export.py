@@ -22,8 +22,9 @@ FBANK_EXPORT_ATTRIBUTES = (
 
 
 def export_trained_model(brain, out_dir, labels):
-    """Write the model a Brain tests (the SWA average when it evaluates
-    with SWA) as a pretrained folder that
+    """Write the Brain's :attr:`~PaSSTBrain.exported_model` (the SWA
+    average with ``evaluate_with_swa`` once it holds weights, else the live
+    model) as a pretrained folder that
     :class:`~speechbrain_passt.inference.PaSSTClassifier` and ``passt-tag``
     load.
 

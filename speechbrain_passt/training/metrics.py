@@ -257,6 +257,21 @@ class StageMetrics:
         self.swa_batches += 1
         self.swa.append(logits, targets, mask)
 
+    def append_predictions(self, predictions):
+        """Add a batch of :meth:`PaSSTBrain.compute_forward` outputs: the
+        live ``logits`` and, when present, the ``swa_logits``.
+
+        Arguments
+        ---------
+        predictions : dict
+            ``logits``, ``targets``, ``mask`` and optionally
+            ``swa_logits``.
+        """
+        targets, mask = predictions["targets"], predictions["mask"]
+        self.append(predictions["logits"], targets, mask)
+        if "swa_logits" in predictions:
+            self.append_swa(predictions["swa_logits"], targets, mask)
+
     def summarize(self, stage_loss):
         """The stage's statistics (``swa_`` keys when SWA batches came).
 

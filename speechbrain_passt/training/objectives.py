@@ -121,6 +121,36 @@ def masked_multi_label_loss(logits, targets, mask):
     return (loss * mask.float()).mean()
 
 
+def threshold_targets(targets, threshold=None):
+    """Binarise targets: 1 where above ``threshold``, else 0.
+
+    OpenMIC-2018 gives each (clip, instrument) an aggregated relevance in
+    ``[0, 1]``; the original (``ex_openmic.py`` of kkoutini/PaSST) trains
+    and evaluates on ``relevance > 0.5``, taken after its waveform mixup
+    has mixed the (masked) relevances, so mixed clips keep 0/1 targets.
+
+    Arguments
+    ---------
+    targets : torch.Tensor
+        ``[batch, classes]`` float targets or relevances.
+    threshold : float, optional
+        None keeps the targets as they are.
+
+    Returns
+    -------
+    torch.Tensor
+        ``[batch, classes]`` float.
+
+    Example
+    -------
+    >>> threshold_targets(torch.tensor([[0.9, 0.5, 0.2]]), 0.5)
+    tensor([[1., 0., 0.]])
+    """
+    if threshold is None:
+        return targets
+    return (targets > threshold).to(targets.dtype)
+
+
 def compute_loss(target_kind, logits, targets, mask=None):
     """The loss of a target kind.
 
