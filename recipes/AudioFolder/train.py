@@ -41,7 +41,8 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.results import write_results
+from speechbrain_passt.training.plots import write_recipe_figures
+from speechbrain_passt.training.results import brain_results, write_results
 
 
 def load_hparams(hparams_file, overrides, data=None):
@@ -85,13 +86,17 @@ def dataio_prep(hparams, files):
     Returns
     -------
     dict
-        ``train`` (random crops, augmented), ``valid`` (first
-        ``clip_seconds``) and ``test`` (whole clips) DynamicItemDatasets
-        with ``sig`` and ``target``.
+        ``train`` (random crops, augmented), ``valid`` and ``test_crop``
+        (first ``clip_seconds``) and ``test`` (whole clips)
+        DynamicItemDatasets with ``sig`` and ``target``.
     """
+    files = dict(files, test_crop=files["test"])
     loaders = {
-        "train": clip_loader(hparams, augment=True, crop="random"),
+        "train": clip_loader(
+            hparams, augment=True, crop="random", skip_bad=True
+        ),
         "valid": clip_loader(hparams),
+        "test_crop": clip_loader(hparams),
         "test": clip_loader(hparams, clip_seconds=None),
     }
     if hparams["target_kind"] == "single_label":
@@ -105,7 +110,7 @@ def dataio_prep(hparams, files):
 
 def evaluate_whole_clips(brain, hparams, data):
     """Accuracy (single-label) or mAP (multi-label) of the selected
-    checkpoint on whole clips.
+    checkpoint on whole clips, for the live model and the SWA average.
 
     Arguments
     ---------
@@ -119,22 +124,27 @@ def evaluate_whole_clips(brain, hparams, data):
     Returns
     -------
     dict
-        ``accuracy``, or ``mAP``, ``roc_auc`` and ``mAP_classes``.
+        ``accuracy``, or ``mAP``, ``roc_auc`` and ``mAP_classes``, of the
+        live model, and the same keys prefixed ``swa_`` when the SWA
+        average holds weights.
     """
     brain.on_evaluate_start()  # loads the best-validation checkpoint
-    encoder, head = brain.inference_modules()
-    out = predict_dataset(
-        encoder,
-        head,
-        brain.modules.compute_features,
-        data,
-        keys=["target"],
-        batch_size=hparams["whole_clip_batch_size"],
-        device=brain.device,
-    )
-    metrics = ClipMetrics(brain.target_kind)
-    metrics.append(out["logits"], out["target"])
-    return metrics.summarize()
+    results = {}
+    for prefix, (encoder, head) in brain.evaluated_models().items():
+        out = predict_dataset(
+            encoder,
+            head,
+            brain.modules.compute_features,
+            data,
+            keys=["target"],
+            batch_size=hparams["whole_clip_batch_size"],
+            device=brain.device,
+        )
+        metrics = ClipMetrics(brain.target_kind)
+        metrics.append(out["logits"], out["target"])
+        for key, value in metrics.summarize().items():
+            results[prefix + key] = value
+    return results
 
 
 if __name__ == "__main__":
@@ -196,12 +206,22 @@ if __name__ == "__main__":
         valid_loader_kwargs=hparams["valid_dataloader_opts"],
     )
 
-    results = {}
+    # The selected checkpoint on the test clips' first clip_seconds, then on
+    # whole clips (the reported numbers).
+    brain.evaluate(
+        datasets["test_crop"],
+        test_loader_kwargs=hparams["test_dataloader_opts"],
+    )
+    results = {"crop_" + k: v for k, v in brain_results(brain).items()}
+    run_on_main(
+        write_recipe_figures,
+        args=[brain, hparams["train_log"], hparams["output_folder"], labels],
+    )
     if if_main_process():
-        results = evaluate_whole_clips(brain, hparams, datasets["test"])
+        results.update(evaluate_whole_clips(brain, hparams, datasets["test"]))
         hparams["train_logger"].log_stats(
             stats_meta={"Epoch loaded": hparams["epoch_counter"].current},
-            test_stats=results,
+            test_stats={k: v for k, v in results.items() if "crop" not in k},
         )
     run_on_main(
         export_trained_model,

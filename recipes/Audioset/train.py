@@ -39,6 +39,7 @@ from speechbrain_passt.training.datasets import (
     multi_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
 NO_DATA_FOLDER = (
@@ -68,7 +69,7 @@ def dataio_prep(hparams, files, num_classes):
         ``target``.
     """
     loaders = {
-        "train": clip_loader(hparams, augment=True),
+        "train": clip_loader(hparams, augment=True, skip_bad=True),
         "eval": clip_loader(hparams),
     }
     return clip_datasets(
@@ -179,4 +180,8 @@ if __name__ == "__main__":
             args=[brain, hparams["export_folder"], labels],
         )
         results["model"] = os.path.abspath(hparams["export_folder"])
+    run_on_main(
+        write_recipe_figures,
+        args=[brain, hparams["train_log"], hparams["output_folder"], labels],
+    )
     write_results(results, hparams["output_folder"])

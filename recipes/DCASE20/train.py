@@ -35,6 +35,7 @@ from speechbrain_passt.training.evaluation import (
     predict_dataset,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
 SEEN_DEVICES = ["a", "b", "c", "s1", "s2", "s3"]
@@ -58,7 +59,7 @@ def dataio_prep(hparams, files):
         and ``device``.
     """
     loaders = {
-        "train": clip_loader(hparams, augment=True),
+        "train": clip_loader(hparams, augment=True, skip_bad=True),
         "test": clip_loader(hparams),
     }
     return clip_datasets(
@@ -170,4 +171,8 @@ if __name__ == "__main__":
             args=[brain, hparams["export_folder"], labels],
         )
         results["model"] = os.path.abspath(hparams["export_folder"])
+    run_on_main(
+        write_recipe_figures,
+        args=[brain, hparams["train_log"], hparams["output_folder"], labels],
+    )
     write_results(results, hparams["output_folder"])

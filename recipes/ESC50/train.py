@@ -38,6 +38,7 @@ from speechbrain_passt.training.datasets import (
     single_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import (
     brain_results,
     mean_and_std,
@@ -64,7 +65,7 @@ def dataio_prep(hparams, files):
         ``target``.
     """
     loaders = {
-        "train": clip_loader(hparams, augment=True),
+        "train": clip_loader(hparams, augment=True, skip_bad=True),
         "test": clip_loader(hparams),
     }
     return clip_datasets(
@@ -203,6 +204,10 @@ if __name__ == "__main__":
         run_on_main(
             export_trained_model,
             args=[brain, hparams["export_folder"], labels],
+        )
+        run_on_main(
+            write_recipe_figures,
+            args=[brain, hparams["train_log"], hparams["fold_folder"], labels],
         )
         results.append(
             {

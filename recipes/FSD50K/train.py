@@ -45,6 +45,7 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import write_results
 
 
@@ -67,7 +68,9 @@ def dataio_prep(hparams, files):
     """
     files = dict(files, eval_10s=files["eval"])
     loaders = {
-        "train": clip_loader(hparams, augment=True, crop="random"),
+        "train": clip_loader(
+            hparams, augment=True, crop="random", skip_bad=True
+        ),
         "valid": clip_loader(hparams, crop=hparams["eval_crop"]),
         "eval_10s": clip_loader(hparams, crop=hparams["eval_crop"]),
         "eval": clip_loader(hparams, clip_seconds=None),
@@ -184,4 +187,8 @@ if __name__ == "__main__":
             args=[brain, hparams["export_folder"], labels],
         )
         results["model"] = os.path.abspath(hparams["export_folder"])
+    run_on_main(
+        write_recipe_figures,
+        args=[brain, hparams["train_log"], hparams["output_folder"], labels],
+    )
     write_results(results, hparams["output_folder"])

@@ -34,6 +34,7 @@ from speechbrain_passt.training.datasets import (
     clip_loader,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
 
@@ -64,7 +65,7 @@ def dataio_prep(hparams, files):
         yield torch.tensor(annotated, dtype=torch.float32)
 
     loaders = {
-        "train": clip_loader(hparams, augment=True),
+        "train": clip_loader(hparams, augment=True, skip_bad=True),
         "test": clip_loader(hparams),
     }
     return clip_datasets(
@@ -127,4 +128,8 @@ if __name__ == "__main__":
             args=[brain, hparams["export_folder"], labels],
         )
         results["model"] = os.path.abspath(hparams["export_folder"])
+    run_on_main(
+        write_recipe_figures,
+        args=[brain, hparams["train_log"], hparams["output_folder"], labels],
+    )
     write_results(results, hparams["output_folder"])

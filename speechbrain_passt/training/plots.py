@@ -13,9 +13,11 @@ Authors
 """
 
 import re
+from pathlib import Path
 
 import matplotlib
 import numpy as np
+import torch
 from sklearn.metrics import ConfusionMatrixDisplay, average_precision_score
 
 matplotlib.use("Agg")
@@ -245,3 +247,66 @@ def plot_class_ap(scores, targets, labels, path, mask=None, title=None):
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return str(path)
+
+
+def write_recipe_figures(brain, train_log, folder, labels):
+    """The figures every recipe writes next to its ``results.json``:
+    ``training_curves.png`` and, from the exported model's test
+    predictions, ``confusion_matrix.png`` (single-label) or
+    ``class_ap.png`` (multi-label). Call it on the main process after
+    ``brain.evaluate``.
+
+    Arguments
+    ---------
+    brain : PaSSTBrain
+        The tested Brain (its ``stage_metrics`` hold the test predictions).
+    train_log : str or os.PathLike
+        The run's ``train_log.txt``.
+    folder : str or os.PathLike
+        Where the PNG files go (the experiment folder).
+    labels : list of str
+        Class names in head order.
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
+    folder = Path(folder)
+    written = []
+    if Path(train_log).is_file():
+        written.append(
+            plot_training_curves(train_log, folder / "training_curves.png")
+        )
+    stage = getattr(brain, "stage_metrics", None)
+    if stage is None:
+        return written
+    metrics = stage.swa if brain.exported_model == "swa" else stage.live
+    if not metrics.scores:
+        return written
+    scores = torch.cat(metrics.scores)
+    targets = torch.cat(metrics.targets)
+    which = f"{brain.exported_model} model, test set"
+    if brain.target_kind == "single_label":
+        written.append(
+            plot_confusion_matrix(
+                scores,
+                targets,
+                labels,
+                folder / "confusion_matrix.png",
+                title=f"confusion matrix ({which}; rows: true class)",
+            )
+        )
+    else:
+        mask = torch.cat(metrics.masks) if metrics.masks else None
+        written.append(
+            plot_class_ap(
+                torch.sigmoid(scores),
+                targets,
+                labels,
+                folder / "class_ap.png",
+                mask=mask,
+                title=f"average precision per class ({which})",
+            )
+        )
+    return written
