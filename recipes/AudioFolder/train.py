@@ -212,7 +212,10 @@ if __name__ == "__main__":
         datasets["test_crop"],
         test_loader_kwargs=hparams["test_dataloader_opts"],
     )
-    results = {"crop_" + k: v for k, v in brain_results(brain).items()}
+    results = {
+        k if k == "exported_model" else "crop_" + k: v
+        for k, v in brain_results(brain).items()
+    }
     run_on_main(
         write_recipe_figures,
         args=[brain, hparams["train_log"], hparams["output_folder"], labels],
