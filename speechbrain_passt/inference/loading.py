@@ -95,6 +95,7 @@ def hub_model_status(repo_id, filename, savedir=None):
     'it is not in the hub cache and HF_HUB_OFFLINE is set'
     """
     import huggingface_hub
+    from huggingface_hub.errors import GatedRepoError
 
     if savedir is not None and (pathlib.Path(savedir) / filename).is_file():
         return None
@@ -108,7 +109,7 @@ def hub_model_status(repo_id, filename, savedir=None):
         return "it is not in the hub cache and HF_HUB_OFFLINE is set"
     try:
         found = huggingface_hub.file_exists(repo_id, filename)
-    except huggingface_hub.errors.GatedRepoError:
+    except GatedRepoError:
         return None  # SpeechBrain's download reports the access problem
     except Exception as error:
         return f"the hub could not be reached ({error_summary(error)})"
@@ -204,7 +205,7 @@ def local_folder(source, hparams_file="hyperparams.yaml", savedir=None):
         checkpoint = find_checkpoint(text)
     if checkpoint is not None:
         raise FileNotFoundError(
-            f"{missing}; {text} names the released checkpoint "
+            f"{missing}; it names the released checkpoint "
             f"{checkpoint.name}: convert it into a pretrained folder first "
             f"(passt-convert {text} DIR) and pass DIR"
         )
