@@ -159,7 +159,9 @@ class ColumnStitcher:
             # Column j lies further from an edge in the earlier window
             # exactly when j < (end + first) / 2.
             cut = max((end + first) // 2, self.next_column)
-            self.parts.append(values[self.next_column - start : cut - start])
+            # A copy, so that the window batch it came from can be freed.
+            kept = values[self.next_column - start : cut - start].clone()
+            self.parts.append(kept)
             self.next_column = cut
         elif first != 0:
             raise ValueError(f"the first window starts at column {first}")
