@@ -343,8 +343,11 @@ def test_long_frame_embeddings_are_stitched(tagger):
     assert (steps > 0).all()  # monotonic, no duplicated times
     assert steps.max().item() < 0.15  # no holes at window boundaries
     assert times[0].item() == pytest.approx(0.08)
-    # The last column covers frames 190-205 of the last window (215 frames).
-    assert times[-1].item() == pytest.approx(6.0 - 2.15 + 1.98)
+    # One grid from the clip's start: 600 frames, (600 - 16) // 10 + 1 = 59
+    # columns every 0.1 s, the last one centred on frame 588.
+    assert times.shape == (59,)
+    assert torch.allclose(steps, torch.full_like(steps, 0.1), atol=1e-9)
+    assert times[-1].item() == pytest.approx(5.88)
     # Times inside the first window's share come from the first window.
     first = tagger.encode_frames(wav[:, : tagger.window_samples])
     share = int((first.times[0] < 1.5).sum())

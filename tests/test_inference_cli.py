@@ -6,6 +6,7 @@ Authors
 
 import json
 
+import huggingface_hub
 import numpy as np
 import pytest
 import soundfile
@@ -105,3 +106,84 @@ def test_bad_model_and_arguments(tmp_path, audio_files, capsys, monkeypatch):
         main([audio_files[0]])
     assert error.value.code == 2
     assert "--model" in capsys.readouterr().err
+
+
+def test_mixed_list_tags_every_good_file_and_names_every_bad_one(
+    model_dir, audio_files, tmp_path, capsys
+):
+    # The list: good files, an 8001 Hz file, an empty file, a NaN
+    # file and a long file (here 2 minutes of silent 16 kHz FLAC, four
+    # read blocks; the 3-hour case is measured in benchmarks/).
+    odd_rate = tmp_path / "odd_rate.wav"
+    soundfile.write(str(odd_rate), 0.1 * np.ones(4000, np.float32), 8001)
+    empty = tmp_path / "empty.wav"
+    soundfile.write(str(empty), np.zeros(0, np.float32), 16000)
+    zero_bytes = tmp_path / "zero_bytes.flac"
+    zero_bytes.write_bytes(b"")
+    nan = np.zeros(16000, np.float32)
+    nan[100] = np.nan
+    nan_file = tmp_path / "nan.wav"
+    soundfile.write(str(nan_file), nan, 16000, subtype="FLOAT")
+    long_file = tmp_path / "long.flac"
+    soundfile.write(str(long_file), np.zeros(120 * 16000, np.int16), 16000)
+    files = [
+        audio_files[0],
+        str(odd_rate),
+        str(empty),
+        str(nan_file),
+        str(long_file),
+        str(zero_bytes),
+        audio_files[1],
+    ]
+    code = main([*files, "--model", str(model_dir), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    good = [audio_files[0], str(odd_rate), str(long_file), audio_files[1]]
+    assert [r["file"] for r in records] == good
+    durations = [r["duration"] for r in records]
+    assert durations == pytest.approx([1.0, 4000 / 8001, 120.0, 5.0], abs=1e-3)
+    for record in records:
+        scores = [tag["score"] for tag in record["tags"]]
+        assert len(scores) == 5 and all(np.isfinite(scores))
+    errors = captured.err.splitlines()
+    for bad, why in (
+        (empty, "empty"),
+        (nan_file, "NaN or inf"),
+        (zero_bytes, "could not be decoded"),
+    ):
+        assert any(str(bad) in line and why in line for line in errors), bad
+    assert "3 of 7 files failed" in captured.err
+
+
+def test_paths_are_expanded_and_missing_models_reported_at_once(
+    model_dir, audio_files, tmp_path, capsys, monkeypatch
+):
+    monkeypatch.setenv("MODEL_HOME", str(model_dir.parent))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    copy = tmp_path / "a.wav"
+    copy.write_bytes(open(audio_files[0], "rb").read())
+    args = [
+        "~/a.wav",
+        "$HOME/a.wav",
+        "--model",
+        f"$MODEL_HOME/{model_dir.name}",
+    ]
+    assert main([*args, "--json"]) == 0
+    records = capsys.readouterr().out.splitlines()
+    assert [json.loads(line)["file"] for line in records] == args[:2]
+    # The README's spelling, run from another folder, with the hub
+    # unreachable: one request, no retries, "no such folder".
+    calls = []
+
+    def unreachable(repo_id, filename, **kwargs):
+        calls.append(repo_id)
+        raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "file_exists", unreachable)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["a.wav", "--model", "pretrained/passt_s"]) == 2
+    err = capsys.readouterr().err
+    assert "no such folder: pretrained/passt_s" in err
+    assert calls == ["pretrained/passt_s"]

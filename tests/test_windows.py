@@ -8,14 +8,13 @@ import pytest
 import torch
 
 from speechbrain_passt.inference.windows import (
+    ColumnGrid,
+    WindowPlan,
     clip_means,
     cut_windows,
-    group_by_clip,
     hop_samples,
     pad_features,
     pad_to,
-    stitch_columns,
-    window_bounds,
     window_starts,
 )
 
@@ -64,7 +63,9 @@ def test_hop_samples():
 
 def test_cut_windows_with_relative_lengths():
     wavs = torch.arange(20.0).repeat(2, 1)
-    sizes, windows = cut_windows(wavs, torch.tensor([1.0, 0.25]), 8, 5)
+    sizes, windows = cut_windows(
+        wavs, torch.tensor([1.0, 0.25]), WindowPlan(8, 5)
+    )
     assert sizes == [20, 5]
     assert [(i, s, w.shape[0]) for i, s, w in windows] == [
         (0, 0, 8),
@@ -75,15 +76,16 @@ def test_cut_windows_with_relative_lengths():
     ]
     assert torch.equal(windows[3][2], torch.arange(12.0, 20.0))
     # Without lengths, every clip is whole.
-    sizes, _ = cut_windows(wavs, None, 8, 5)
+    sizes, _ = cut_windows(wavs, None, WindowPlan(8, 5))
     assert sizes == [20, 20]
 
 
 def test_cut_windows_errors():
+    plan = WindowPlan(4, 2)
     with pytest.raises(ValueError, match="batch, samples"):
-        cut_windows(torch.zeros(1, 2, 10), None, 4, 2)
-    with pytest.raises(ValueError, match="clip 1 of the batch is empty"):
-        cut_windows(torch.zeros(2, 10), torch.tensor([1.0, 0.01]), 4, 2)
+        cut_windows(torch.zeros(1, 2, 10), None, plan)
+    with pytest.raises(ValueError, match="clip 1 of the batch .* is empty"):
+        cut_windows(torch.zeros(2, 10), torch.tensor([1.0, 0.01]), plan)
 
 
 def test_pad_to_and_pad_features():
@@ -96,45 +98,64 @@ def test_pad_to_and_pad_features():
     assert lengths.tolist() == pytest.approx([1.0, 0.4])
 
 
-def test_group_and_mean_by_clip():
+def test_clip_means():
     owners = [0, 0, 0, 1, 2, 2]
-    values = torch.arange(6.0)[:, None]
-    groups = group_by_clip(owners, list(values), 3)
-    assert [len(g) for g in groups] == [3, 1, 2]
-    means = clip_means(owners, values, 3)
+    means = clip_means(owners, torch.arange(6.0)[:, None], 3)
     assert means.shape == (3, 1)
     assert means[:, 0].tolist() == [1.0, 3.0, 4.5]
 
 
-def test_window_bounds():
-    _, windows = cut_windows(torch.zeros(2, 10), torch.tensor([1.0, 0.2]), 4, 3)
-    (starts, ends), (short_starts, short_ends) = window_bounds(windows, 2, 2)
-    assert starts.dtype == torch.float64
-    assert starts.tolist() == [0.0, 1.5, 3.0]
-    assert ends.tolist() == [2.0, 3.5, 5.0]
-    assert (short_starts.tolist(), short_ends.tolist()) == ([0.0], [1.0])
+# The column grid of frame embeddings ----------------------------------------
+
+# The released 10 s models: 320-sample hop, 16x16 patches every 10 frames,
+# windows of 1005 frames (99 columns).
+RELEASED = ColumnGrid(320, 10, 16, 32000)
+WINDOW = 1005 * 320
 
 
-def test_stitch_cuts_each_overlap_in_the_middle():
-    # Windows [0, 4), [2, 6), [3, 7) s, columns every 0.5 s from 0.25 s.
-    starts = torch.tensor([0.0, 2.0, 3.0], dtype=torch.float64)
-    ends = starts + 4
-    times = [
-        s + 0.25 + 0.5 * torch.arange(8, dtype=torch.float64) for s in starts
-    ]
-    embeddings = [torch.full((8, 2), float(k)) for k in range(3)]
-    emb, stitched = stitch_columns(starts, ends, times, embeddings)
-    # Cuts at (2 + 4) / 2 = 3 s and (3 + 6) / 2 = 4.5 s.
-    expected = [0.25 + 0.5 * i for i in range(14)]
-    assert stitched.tolist() == expected
-    owner = emb[:, 0].tolist()
-    assert owner == [0.0] * 6 + [1.0] * 3 + [2.0] * 5
-    assert emb.shape == (14, 2)
+def test_column_count_follows_from_the_duration():
+    grid = RELEASED
+    assert grid.stride == 3200  # 0.1 s
+    # 1 + (S - 1) // 320 frames, then (frames - 16) // 10 + 1 columns.
+    assert grid.count(32000) == 9  # 100 frames
+    assert grid.count(WINDOW) == 99
+    assert grid.count(300 * 32000) == 2999  # the 300 s clip
+    assert grid.count(1) == grid.count(4801) == 1  # padded to one patch
+    assert grid.count(4801 + 3200) == 2
+    times = grid.times(0, 2999)
+    assert times[0].item() == pytest.approx(0.08)
+    steps = times.diff()
+    assert torch.allclose(steps, torch.full_like(steps, 0.1), atol=1e-9)
+    assert grid.times(5, 1).item() == pytest.approx(0.58)
 
 
-def test_stitch_of_one_window_keeps_everything():
-    times = [torch.tensor([0.1, 0.2, 0.3], dtype=torch.float64)]
-    emb, stitched = stitch_columns(
-        torch.zeros(1), torch.ones(1), times, [torch.ones(3, 4)]
-    )
-    assert torch.equal(stitched, times[0]) and emb.shape == (3, 4)
+@pytest.mark.parametrize("hop", [32000, WINDOW // 2, 3200, WINDOW])
+@pytest.mark.parametrize("seconds", [300, 10.05, 10.06, 21.37, 3.0])
+def test_frame_windows_lie_on_the_grid(seconds, hop):
+    size = round(seconds * 32000)
+    plan = WindowPlan(WINDOW, hop, RELEASED)
+    starts = plan.starts(size)
+    count = RELEASED.count(size)
+    columns = []
+    for start in starts:
+        assert start % RELEASED.stride == 0  # on the clip's grid
+        end = plan.end(start, size)
+        first = start // RELEASED.stride
+        # The window's own columns are the clip's columns from `first`.
+        own = RELEASED.count(end - start)
+        assert own == min(99, count - first)
+        columns.append((first, first + own))
+    assert columns[0][0] == 0 and columns[-1][1] == count
+    for (_, end), (first, _) in zip(columns[:-1], columns[1:], strict=True):
+        assert first <= end  # overlapping or touching: no column missed
+    regular = columns[:-1]  # the last window ends at the last column
+    steps = {b[0] - a[0] for a, b in zip(regular, regular[1:], strict=False)}
+    assert len(steps) <= 1  # a regular hop, in whole columns
+
+
+def test_frame_hop_is_whole_columns_within_one_window():
+    assert WindowPlan(WINDOW, 32000, RELEASED).step == 10
+    assert WindowPlan(WINDOW, WINDOW // 2, RELEASED).step == 50
+    assert WindowPlan(WINDOW, 1, RELEASED).step == 1
+    # A hop of a whole window (100.5 columns) would skip a column.
+    assert WindowPlan(WINDOW, WINDOW, RELEASED).step == 99

@@ -9,9 +9,13 @@ Usage::
 
 Prints the top-k tags of each file (and of each window with
 ``--timeline``) as text, or as JSON Lines with ``--json`` (one object per
-file). A file that cannot be read gets a message on stderr and does not stop
-the others; the exit status is 1 if any file failed, 2 if the model could
-not be loaded.
+file). Files of any length are read block by block, so memory does not grow
+with their length. A file that cannot be tagged (missing, undecodable,
+empty, NaN or inf samples, or any other error) gets a message on stderr
+that names it and does not stop the others; the exit status is 1 if any
+file failed, 2 if the model could not be loaded. ``~`` and environment
+variables are expanded in the file names, ``--model`` and ``--savedir``; a
+``--model`` that names no folder (and no hub model) is reported at once.
 
 Authors
  * speechbrain-passt developers 2026
@@ -25,6 +29,7 @@ import sys
 from tqdm import tqdm
 
 from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
+from speechbrain_passt.inference.loading import expand_path
 from speechbrain_passt.inference.onnx_tagger import OnnxTagger
 
 
@@ -128,10 +133,10 @@ def load_tagger(args):
                 "--onnx runs in ONNX Runtime on the CPU: no --device or "
                 "--quantize"
             )
-        return OnnxTagger(args.onnx, hop=args.hop)
+        return OnnxTagger(expand_path(args.onnx), hop=args.hop)
     return PaSSTClassifier.from_hparams(
-        args.model,
-        savedir=args.savedir,
+        expand_path(args.model),
+        savedir=args.savedir and expand_path(args.savedir),
         run_opts={"device": args.device},
         hop=args.hop,
         quantize=args.quantize,
@@ -192,6 +197,30 @@ def format_text(path, result, label_names, top_k, timeline=False):
     return "\n".join(lines)
 
 
+def describe(error):
+    """An error as one line for stderr (its type when unexpected).
+
+    Arguments
+    ---------
+    error : Exception
+        What tagging a file raised.
+
+    Returns
+    -------
+    str
+        The message; errors other than unreadable audio, ``OSError`` and
+        ``ValueError`` get their type name in front.
+
+    Example
+    -------
+    >>> describe(ValueError("bad hop")), describe(MemoryError("no room"))
+    ('bad hop', 'MemoryError: no room')
+    """
+    if isinstance(error, (AudioReadError, OSError, ValueError)):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
 def main(argv=None):
     """Run ``passt-tag``.
 
@@ -236,10 +265,13 @@ def main(argv=None):
     )
     for path in progress:
         try:
-            result = tagger.classify_file(path, top_k=args.top_k)
-        except (OSError, AudioReadError, ValueError) as error:
+            result = tagger.classify_file(expand_path(path), top_k=args.top_k)
+        except Exception as error:  # one bad file must not stop the others
             failed += 1
-            tqdm.write(f"passt-tag: skipping {path}: {error}", file=sys.stderr)
+            tqdm.write(
+                f"passt-tag: skipping {path}: {describe(error)}",
+                file=sys.stderr,
+            )
             continue
         if args.json:
             record = {"file": path}

@@ -1,5 +1,7 @@
 """Pretrained PaSST tagging and embeddings: windows of long audio
-(:mod:`~speechbrain_passt.inference.windows`), result types
+(:mod:`~speechbrain_passt.inference.windows`), planned block by block for
+files (:mod:`~speechbrain_passt.inference.streaming`), checks of the input
+(:mod:`~speechbrain_passt.inference.checks`), result types
 (:mod:`~speechbrain_passt.inference.results`) and the
 :class:`PaSSTClassifier` interface."""
 

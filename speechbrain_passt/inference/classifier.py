@@ -19,15 +19,26 @@ any length:
   the window logits; clip embeddings are the mean of the window
   embeddings. Per-window scores form the timeline
   (:mod:`~speechbrain_passt.inference.results`).
+* Files of any length are read, resampled and windowed block by block
+  (:mod:`~speechbrain_passt.inference.streaming`), so memory does not grow
+  with the file; the results equal those of the whole clip as a tensor.
 * Clips of different lengths in one batch: each window runs as it would
   alone (:mod:`~speechbrain_passt.inference.runner`).
 
 Frame-level embeddings are the encoder's
 :meth:`~speechbrain_passt.PaSST.forward_frames`: one embedding per time
-column of the patch grid (not HEAR-style short windows), every ``tstride``
-frames (0.1 s for the released models), each the mean over the frequency
-rows of its column, stamped with the column's centre time. Long audio
-stitches the windows, each overlap cut in its middle.
+column of the patch grid of the whole clip (not HEAR-style short windows),
+every ``tstride`` frames from the clip's start (0.1 s for the released
+models), each the mean over the frequency rows of its column, stamped with
+the column's centre time. Their number follows from the clip's length
+alone (:class:`~speechbrain_passt.inference.windows.ColumnGrid`): long audio
+runs in windows that start on that grid, stitched with each overlap cut in
+its middle.
+
+Bad input is a ``ValueError`` naming the argument and the clip (batch
+index or file): relative lengths outside (0, 1] or of the wrong shape, NaN
+or inf samples, and outputs that are not finite
+(:mod:`~speechbrain_passt.inference.checks`).
 
 Everything runs in inference mode without gradients, on CPU or CUDA (with
 bf16 autocast on CUDA; the front-end stays in fp32). Dynamic int8
@@ -42,25 +53,17 @@ Authors
 import torch
 from speechbrain.dataio import audio_io  # noqa: F401 (doctests)
 
-from speechbrain_passt.inference.pretrained import PaSSTPretrained
 from speechbrain_passt.inference.quantize import QUANTIZED_MODULES, same_top_k
-from speechbrain_passt.inference.results import frame_batch, tagging_result
-from speechbrain_passt.inference.runner import run_windows
-from speechbrain_passt.inference.windows import (
-    clip_means,
-    cut_windows,
-    group_by_clip,
-    hop_samples,
-    stitch_columns,
-    window_bounds,
-)
+from speechbrain_passt.inference.results import frame_batch
+from speechbrain_passt.inference.streaming import StreamWindows
+from speechbrain_passt.inference.windowed import WindowedPaSST
 from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
     PaSST,  # noqa: F401
     PaSSTHead,  # noqa: F401
 )
 
 
-class PaSSTClassifier(PaSSTPretrained):
+class PaSSTClassifier(WindowedPaSST):
     """Tag audio and extract embeddings with a pretrained PaSST.
 
     Load a pretrained folder with
@@ -76,6 +79,13 @@ class PaSSTClassifier(PaSSTPretrained):
     **kwargs
         Passed to ``PaSSTPretrained`` (``run_opts``, ``hop``,
         ``window_batch_size``, ``quantize``, ``cuda_bf16``, ...).
+
+    Raises
+    ------
+    ValueError
+        From the tensor methods: ``wavs`` not ``[batch, samples]``,
+        ``wav_lens`` of the wrong shape or outside (0, 1], NaN or inf
+        samples, or outputs that are not finite (the clip is named).
 
     Example
     -------
@@ -100,7 +110,7 @@ class PaSSTClassifier(PaSSTPretrained):
         wavs : torch.Tensor
             ``[batch, samples]`` mono waveforms at :attr:`sample_rate`.
         wav_lens : torch.Tensor, optional
-            ``[batch]`` relative lengths.
+            ``[batch]`` relative lengths in (0, 1].
         hop : float, optional
             Hop between windows of long audio, in seconds.
 
@@ -119,10 +129,9 @@ class PaSSTClassifier(PaSSTPretrained):
         >>> tagger(torch.randn(2, 16000), torch.tensor([1.0, 0.5])).shape
         torch.Size([2, 1, 3])
         """
-        sizes, windows, outputs = self._run(wavs, wav_lens, hop, frames=False)
-        owners = [owner for owner, _, _ in windows]
-        logits = [logit for logit, _, _ in outputs]
-        return clip_means(owners, logits, len(sizes)).unsqueeze(1)
+        sizes, windows = self._cut(wavs, wav_lens, hop)
+        clips = self._window_outputs(windows, len(sizes))
+        return self._means(clips, 2).unsqueeze(1)
 
     @torch.inference_mode()
     def classify_batch(self, wavs, wav_lens=None, top_k=5, hop=None):
@@ -133,7 +142,7 @@ class PaSSTClassifier(PaSSTPretrained):
         wavs : torch.Tensor
             ``[batch, samples]`` mono waveforms at :attr:`sample_rate`.
         wav_lens : torch.Tensor, optional
-            ``[batch]`` relative lengths.
+            ``[batch]`` relative lengths in (0, 1].
         top_k : int, optional (default: 5)
             Number of labels to return per clip.
         hop : float, optional
@@ -157,27 +166,14 @@ class PaSSTClassifier(PaSSTPretrained):
         """
         if top_k < 1:
             raise ValueError(f"top_k must be >= 1, got {top_k}")
-        sizes, windows, outputs = self._run(wavs, wav_lens, hop, frames=False)
-        owners = [owner for owner, _, _ in windows]
-        logits = group_by_clip(owners, [out[0] for out in outputs], len(sizes))
+        sizes, windows = self._cut(wavs, wav_lens, hop)
+        clips = self._window_outputs(windows, len(sizes))
         return [
-            tagging_result(
-                torch.stack(clip_logits),
-                starts,
-                ends,
-                size / self.sample_rate,
-                self.labels,
-                top_k,
-                self.hparams.multi_label,
-            )
-            for clip_logits, (starts, ends), size in zip(
-                logits,
-                window_bounds(windows, len(sizes), self.sample_rate),
-                sizes,
-                strict=True,
-            )
+            self._tags(clip, size, top_k)
+            for clip, size in zip(clips, sizes, strict=True)
         ]
 
+    @torch.inference_mode()
     def classify_file(self, path, top_k=5, hop=None):
         """Tag an audio file of any format, rate, channel count and length.
 
@@ -195,6 +191,13 @@ class PaSSTClassifier(PaSSTPretrained):
         TaggingResult
             Top-k labels and scores, all scores, and the timeline.
 
+        Raises
+        ------
+        speechbrain_passt.data.audio.AudioReadError
+            A missing, undecodable or empty file, or NaN or inf samples.
+        ValueError
+            A bad ``top_k`` or ``hop``, or outputs that are not finite.
+
         Example
         -------
         >>> tagger = PaSSTClassifier.from_modules(
@@ -208,8 +211,12 @@ class PaSSTClassifier(PaSSTPretrained):
         >>> len(result.labels), result.duration
         (1, 1.0)
         """
-        wav = self.load_audio(path)
-        return self.classify_batch(wav.unsqueeze(0), top_k=top_k, hop=hop)[0]
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        stream = StreamWindows(self._plan(hop))
+        windows = self._file_windows(path, stream)
+        clips = self._window_outputs(windows, 1, [f"audio file {path}"])
+        return self._tags(clips[0], stream.size, top_k)
 
     @torch.inference_mode()
     def encode_batch(self, wavs, wav_lens=None, hop=None):
@@ -220,7 +227,7 @@ class PaSSTClassifier(PaSSTPretrained):
         wavs : torch.Tensor
             ``[batch, samples]`` mono waveforms at :attr:`sample_rate`.
         wav_lens : torch.Tensor, optional
-            ``[batch]`` relative lengths.
+            ``[batch]`` relative lengths in (0, 1].
         hop : float, optional
             Hop between windows of long audio, in seconds.
 
@@ -239,10 +246,9 @@ class PaSSTClassifier(PaSSTPretrained):
         >>> tagger.encode_batch(torch.randn(2, 100000)).shape
         torch.Size([2, 1, 32])
         """
-        sizes, windows, outputs = self._run(wavs, wav_lens, hop, frames=False)
-        owners = [owner for owner, _, _ in windows]
-        embeddings = [embedding for _, embedding, _ in outputs]
-        return clip_means(owners, embeddings, len(sizes)).unsqueeze(1)
+        sizes, windows = self._cut(wavs, wav_lens, hop)
+        clips = self._window_outputs(windows, len(sizes))
+        return self._means(clips, 3).unsqueeze(1)
 
     @torch.inference_mode()
     def encode_frames(self, wavs, wav_lens=None, hop=None):
@@ -258,7 +264,7 @@ class PaSSTClassifier(PaSSTPretrained):
         wavs : torch.Tensor
             ``[batch, samples]`` mono waveforms at :attr:`sample_rate`.
         wav_lens : torch.Tensor, optional
-            ``[batch]`` relative lengths.
+            ``[batch]`` relative lengths in (0, 1].
         hop : float, optional
             Hop between windows of long audio, in seconds.
 
@@ -279,30 +285,17 @@ class PaSSTClassifier(PaSSTPretrained):
         >>> frames.embeddings.shape, frames.times[0, :2].tolist()
         (torch.Size([1, 9, 32]), [0.08, 0.18])
         """
-        sizes, windows, outputs = self._run(wavs, wav_lens, hop, frames=True)
-        owners = [owner for owner, _, _ in windows]
-        rate = self.sample_rate
-        # Column centres from their window's start to the clip's start.
-        times = [
-            centres + start / rate
-            for (_, start, _), (_, _, (centres, _)) in zip(
-                windows, outputs, strict=True
-            )
-        ]
-        columns = [out[2][1] for out in outputs]
-        clips = zip(
-            window_bounds(windows, len(sizes), self.sample_rate),
-            group_by_clip(owners, times, len(sizes)),
-            group_by_clip(owners, columns, len(sizes)),
-            strict=True,
-        )
+        plan = self._plan(hop, frames=True)
+        sizes, windows = self._cut(wavs, wav_lens, hop, plan)
+        columns = self._stitch(windows, len(sizes), plan)
         return frame_batch(
             [
-                stitch_columns(starts, ends, clip_times, clip_columns)
-                for (starts, ends), clip_times, clip_columns in clips
+                self._frame_times(clip_columns, size)
+                for clip_columns, size in zip(columns, sizes, strict=True)
             ]
         )
 
+    @torch.inference_mode()
     def encode_file(self, path, frame_level=False, hop=None):
         """Embeddings of an audio file.
 
@@ -335,10 +328,15 @@ class PaSSTClassifier(PaSSTPretrained):
         >>> tagger.encode_file(path, frame_level=True).embeddings.shape
         torch.Size([1, 9, 32])
         """
-        wav = self.load_audio(path).unsqueeze(0)
+        plan = self._plan(hop, frames=frame_level)
+        stream = StreamWindows(plan)
+        windows = self._file_windows(path, stream)
+        names = [f"audio file {path}"]
         if frame_level:
-            return self.encode_frames(wav, hop=hop)
-        return self.encode_batch(wav, hop=hop)
+            columns = self._stitch(windows, 1, plan, names)[0]
+            return frame_batch([self._frame_times(columns, stream.size)])
+        clips = self._window_outputs(windows, 1, names)
+        return self._means(clips, 3).unsqueeze(1)
 
     def quantization_keeps_top_k(self, wavs, wav_lens=None, top_k=5):
         """Whether int8 quantisation keeps every clip's fp32 top-k labels.
@@ -351,7 +349,7 @@ class PaSSTClassifier(PaSSTPretrained):
         wavs : torch.Tensor
             ``[batch, samples]`` test clips at :attr:`sample_rate`.
         wav_lens : torch.Tensor, optional
-            ``[batch]`` relative lengths.
+            ``[batch]`` relative lengths in (0, 1].
         top_k : int, optional (default: 5)
             Number of labels compared per clip.
 
@@ -382,38 +380,3 @@ class PaSSTClassifier(PaSSTPretrained):
                 self.mods[name] = module
             self.quantized = False
         return same_top_k(reference, candidate)
-
-    def _run(self, wavs, wav_lens, hop, frames):
-        """Cut every clip into windows and run them in batches.
-
-        Returns the clip sizes (samples), the windows ``(clip, start,
-        waveform)`` and each window's outputs (see
-        :func:`~speechbrain_passt.inference.runner.run_windows`).
-        """
-        hop = hop_samples(
-            self.hop if hop is None else hop,
-            self.sample_rate,
-            self.window_samples,
-        )
-        sizes, windows = cut_windows(
-            wavs.to(self.device, torch.float32),
-            wav_lens,
-            self.window_samples,
-            hop,
-        )
-        bf16 = self.device_type == "cuda" and self.cuda_bf16
-        outputs = []
-        for first in range(0, len(windows), self.window_batch_size):
-            chunk = windows[first : first + self.window_batch_size]
-            autocast = None
-            if bf16:
-                autocast = torch.autocast("cuda", dtype=torch.bfloat16)
-            outputs += run_windows(
-                self.mods.compute_features,
-                self.mods.embedding_model,
-                self.mods.classifier,
-                [wave for _, _, wave in chunk],
-                frames=frames,
-                autocast=autocast,
-            )
-        return sizes, windows, outputs

@@ -1,7 +1,8 @@
 """Checks of a pretrained folder as :class:`PaSSTClassifier` loads it.
 
 :func:`local_folder` tells a local folder (used in place, offline) from a
-hub id; :func:`check_parts` fails early on a folder whose parts do not fit
+hub id and reports a missing folder at once, without retries over the
+network; :func:`expand_path` expands ``~`` and environment variables; :func:`check_parts` fails early on a folder whose parts do not fit
 together; :func:`load_unhooked_strictly` makes sure every module's weights
 were loaded strictly, once.
 
@@ -11,15 +12,143 @@ Authors
 
 import os
 import pathlib
+import re
 
 import torch
 
 from speechbrain_passt.lobes.passt import PaSST
 from speechbrain_passt.weights import load_module_strict
+from speechbrain_passt.weights.registry import find_checkpoint
 
 
-def local_folder(source, hparams_file="hyperparams.yaml"):
+def expand_path(path):
+    """Expand ``~`` and environment variables in a path argument.
+
+    Arguments
+    ---------
+    path : str or os.PathLike
+        A path as a user typed it (``~/models``, ``$DATA/a.wav``).
+
+    Returns
+    -------
+    str
+        The expanded path (unknown variables stay as they are).
+
+    Example
+    -------
+    >>> getfixture("monkeypatch").setenv("AUDIO", "/data")
+    >>> expand_path("$AUDIO/a.wav"), expand_path("${AUDIO}/b.wav")
+    ('/data/a.wav', '/data/b.wav')
+    """
+    return os.path.expandvars(os.path.expanduser(os.fspath(path)))
+
+
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*/[\w.-]+")
+
+
+def is_hub_id(text):
+    """Whether ``text`` has the form of a hub id (``owner/name``).
+
+    Arguments
+    ---------
+    text : str
+        A model argument.
+
+    Returns
+    -------
+    bool
+        True for ``owner/name`` without ``..`` or a trailing ``.``.
+
+    Example
+    -------
+    >>> is_hub_id("speechbrain/passt"), is_hub_id("./passt"), is_hub_id("a/b/c")
+    (True, False, False)
+    """
+    return bool(HUB_ID.fullmatch(text)) and ".." not in text
+
+
+def hub_model_status(repo_id, filename, savedir=None):
+    """Whether a hub id can give ``filename``, with at most one request.
+
+    A copy in ``savedir`` or in the hub cache answers without the network;
+    otherwise one HEAD request without retries asks the hub (none when
+    ``HF_HUB_OFFLINE`` is set).
+
+    Arguments
+    ---------
+    repo_id : str
+        ``owner/name``.
+    filename : str
+        The file the model needs (its ``hyperparams.yaml``).
+    savedir : str or os.PathLike, optional
+        Where SpeechBrain keeps the model's files.
+
+    Returns
+    -------
+    str or None
+        None when the model is available; else why not.
+
+    Example
+    -------
+    >>> getfixture("monkeypatch").setenv("HF_HUB_OFFLINE", "1")
+    >>> hub_model_status("nobody/nothing", "hyperparams.yaml")
+    'it is not in the hub cache and HF_HUB_OFFLINE is set'
+    """
+    import huggingface_hub
+    from huggingface_hub.errors import GatedRepoError
+
+    if savedir is not None and (pathlib.Path(savedir) / filename).is_file():
+        return None
+    try:
+        cached = huggingface_hub.try_to_load_from_cache(repo_id, filename)
+    except Exception:  # e.g. a name the hub library rejects
+        cached = None
+    if isinstance(cached, str):
+        return None
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes"):
+        return "it is not in the hub cache and HF_HUB_OFFLINE is set"
+    try:
+        found = huggingface_hub.file_exists(repo_id, filename)
+    except GatedRepoError:
+        return None  # SpeechBrain's download reports the access problem
+    except Exception as error:
+        return f"the hub could not be reached ({error_summary(error)})"
+    if not found:
+        return f"the hub has no model {repo_id} with {filename}"
+    return None
+
+
+def error_summary(error):
+    """The first line of an error's message, or its type name.
+
+    Arguments
+    ---------
+    error : BaseException
+        The error.
+
+    Returns
+    -------
+    str
+        A short description.
+
+    Example
+    -------
+    >>> error_summary(OSError("no route\\nmore"))
+    'no route'
+    """
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def local_folder(source, hparams_file="hyperparams.yaml", savedir=None):
     """The absolute local folder ``source`` names, or None for a hub id.
+
+    ``~`` and environment variables are expanded. A path that exists is a
+    local folder. A name that does not exist is a hub id only in the form
+    ``owner/name`` and only when the hub has it (at most one request, see
+    :func:`hub_model_status`); anything else is reported at once, without
+    network: a missing folder, or a released checkpoint's name (which
+    ``passt-convert`` turns into a folder).
 
     Arguments
     ---------
@@ -27,33 +156,36 @@ def local_folder(source, hparams_file="hyperparams.yaml"):
         A pretrained folder or a hub id (``owner/name``).
     hparams_file : str, optional (default: "hyperparams.yaml")
         The yaml a local folder must hold.
+    savedir : str or os.PathLike, optional
+        Where the files of a hub id are kept (a copy there counts).
 
     Returns
     -------
     pathlib.Path or None
-        The resolved folder, or None when ``source`` is a hub id.
+        The resolved folder, or None for a hub id, a URL or a
+        ``FetchSource``.
 
     Raises
     ------
     FileNotFoundError
-        A path-like ``source`` that does not exist, or a folder without
-        ``hparams_file``.
+        "no such folder": a ``source`` that does not exist and is no hub
+        model, or a folder without ``hparams_file``.
     NotADirectoryError
         ``source`` is a file.
 
     Example
     -------
-    >>> local_folder("speechbrain/some-model") is None
-    True
     >>> local_folder("./no/such/folder")
     Traceback (most recent call last):
     ...
-    FileNotFoundError: pretrained folder not found: ./no/such/folder
+    FileNotFoundError: no such folder: ./no/such/folder (relative to ...)
     """
     if not isinstance(source, (str, os.PathLike)):
         return None  # e.g. a speechbrain FetchSource
-    text = os.fspath(source)
-    path = pathlib.Path(text).expanduser()
+    text = expand_path(source)
+    if text.startswith(("http://", "https://")):
+        return None
+    path = pathlib.Path(text)
     if path.is_dir():
         folder = path.resolve()
         if not (folder / hparams_file).is_file():
@@ -65,15 +197,24 @@ def local_folder(source, hparams_file="hyperparams.yaml"):
     if path.exists():
         raise NotADirectoryError(
             f"{text} is a file; pass the pretrained folder that holds "
-            "hyperparams.yaml"
+            f"{hparams_file}"
         )
-    # "owner/name" is a hub id; anything more path-like must exist here.
-    looks_local = (
-        text.startswith((".", "/", "~")) or text.count("/") > 1 or "\\" in text
-    )
-    if looks_local:
-        raise FileNotFoundError(f"pretrained folder not found: {text}")
-    return None
+    missing = f"no such folder: {text} (relative to {os.getcwd()})"
+    checkpoint = None
+    if "/" not in text or text.endswith(".pt"):
+        checkpoint = find_checkpoint(text)
+    if checkpoint is not None:
+        raise FileNotFoundError(
+            f"{missing}; it names the released checkpoint "
+            f"{checkpoint.name}: convert it into a pretrained folder first "
+            f"(passt-convert {text} DIR) and pass DIR"
+        )
+    if is_hub_id(text):
+        reason = hub_model_status(text, hparams_file, savedir)
+        if reason is None:
+            return None
+        raise FileNotFoundError(f"{missing}; as a hub id: {reason}")
+    raise FileNotFoundError(missing)
 
 
 def check_parts(mods, hparams, audio_normalizer):

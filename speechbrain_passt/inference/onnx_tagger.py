@@ -21,11 +21,10 @@ import torch
 from speechbrain_passt.data.audio import read_audio
 from speechbrain_passt.inference.results import tagging_result
 from speechbrain_passt.inference.windows import (
+    WindowPlan,
     cut_windows,
-    group_by_clip,
     hop_samples,
     pad_to,
-    window_bounds,
 )
 
 METADATA_KEYS = (
@@ -174,8 +173,9 @@ class OnnxTagger:
             self.sample_rate,
             self.window_samples,
         )
+        plan = WindowPlan(self.window_samples, hop)
         sizes, windows = cut_windows(
-            wavs.detach().cpu().float(), wav_lens, self.window_samples, hop
+            wavs.detach().cpu().float(), wav_lens, plan
         )
         waves = [pad_to(wave, self.min_samples) for _, _, wave in windows]
         logits = [None] * len(waves)
@@ -183,22 +183,24 @@ class OnnxTagger:
             batch_logits, _ = self.run(torch.stack([waves[i] for i in indices]))
             for i, row in zip(indices, batch_logits, strict=True):
                 logits[i] = row
-        owners = [owner for owner, _, _ in windows]
+        per_clip = [([], [], []) for _ in sizes]  # logits, starts, ends
+        for (owner, start, _), row in zip(windows, logits, strict=True):
+            clip_logits, starts, ends = per_clip[owner]
+            clip_logits.append(row)
+            starts.append(start / self.sample_rate)
+            ends.append(plan.end(start, sizes[owner]) / self.sample_rate)
         return [
             tagging_result(
                 torch.stack(clip_logits),
-                starts,
-                ends,
+                torch.tensor(starts, dtype=torch.float64),
+                torch.tensor(ends, dtype=torch.float64),
                 size / self.sample_rate,
                 self.labels,
                 top_k,
                 self.multi_label,
             )
-            for clip_logits, (starts, ends), size in zip(
-                group_by_clip(owners, logits, len(sizes)),
-                window_bounds(windows, len(sizes), self.sample_rate),
-                sizes,
-                strict=True,
+            for (clip_logits, starts, ends), size in zip(
+                per_clip, sizes, strict=True
             )
         ]
 

@@ -22,6 +22,7 @@ from speechbrain.inference.interfaces import Pretrained
 from speechbrain_passt.data.audio import read_audio
 from speechbrain_passt.inference.loading import (
     check_parts,
+    expand_path,
     load_unhooked_strictly,
     local_folder,
 )
@@ -131,8 +132,12 @@ class PaSSTPretrained(Pretrained):
 
         A local directory is used in place and offline: its absolute path
         overrides ``pretrained_path``, so a moved or copied folder still
-        loads. Anything else that does not look like a path is taken as a
-        hub id (downloaded to the library's standard cache).
+        loads. A name that does not exist is a hub id (downloaded to the
+        library's standard cache) only in the form ``owner/name`` and when
+        the hub has it; anything else is "no such folder" at once
+        (:func:`~speechbrain_passt.inference.loading.local_folder`). ``~``
+        and environment variables are expanded in ``source`` and
+        ``savedir``.
 
         Arguments
         ---------
@@ -154,6 +159,12 @@ class PaSSTPretrained(Pretrained):
             :class:`~speechbrain_passt.inference.PaSSTClassifier`), in eval
             mode with frozen parameters.
 
+        Raises
+        ------
+        FileNotFoundError
+            No such folder (and no such hub model), or a folder without
+            ``hparams_file``.
+
         Example
         -------
         >>> from speechbrain_passt import PaSST, PaSSTHead
@@ -173,7 +184,9 @@ class PaSSTPretrained(Pretrained):
         ['dog', 'cat', 'bird']
         """
         overrides = dict(overrides or {})
-        folder = local_folder(source, hparams_file)
+        if kwargs.get("savedir") is not None:
+            kwargs["savedir"] = expand_path(kwargs["savedir"])
+        folder = local_folder(source, hparams_file, kwargs.get("savedir"))
         if folder is not None:
             source = str(folder)
             overrides.setdefault("pretrained_path", source)
@@ -310,7 +323,7 @@ class PaSSTPretrained(Pretrained):
         >>> model.load_audio(path).shape
         torch.Size([32000])
         """
-        return read_audio(path, self.sample_rate).to(self.device)
+        return read_audio(expand_path(path), self.sample_rate).to(self.device)
 
     def quantize(self):
         """Quantise the Linear layers of the encoder and head to int8.

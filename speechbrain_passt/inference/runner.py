@@ -1,9 +1,12 @@
-"""One model pass over a batch of windows.
+"""Model passes over windows: one batch (:func:`run_windows`), or a stream
+of windows in batches (:func:`run_in_batches`).
 
 The front-end runs per window, on the window's own samples (its STFT edges
 depend on the true length); the spectrograms are padded into one batch and
 the encoder gets their relative lengths, which mask the padded patches out
-of the attention, so every window gives what it would alone.
+of the attention, so every window gives what it would alone. Outputs that
+are not finite stop the run with the clip named
+(:func:`~speechbrain_passt.inference.checks.check_outputs`).
 
 Authors
  * speechbrain-passt developers 2026
@@ -11,8 +14,9 @@ Authors
 
 import contextlib
 
-import torch  # noqa: F401 (doctests)
+import torch
 
+from speechbrain_passt.inference.checks import check_outputs
 from speechbrain_passt.inference.windows import pad_features, pad_to
 from speechbrain_passt.lobes.features import PaSSTFbank  # noqa: F401
 from speechbrain_passt.lobes.passt import PaSST, PaSSTHead  # noqa: F401
@@ -89,3 +93,90 @@ def run_windows(
             for i, count in enumerate(counts.tolist())
         ]
     return list(zip(logits, embeddings, columns, strict=True))
+
+
+def run_in_batches(
+    compute_features,
+    encoder,
+    head,
+    windows,
+    batch_size=8,
+    frames=False,
+    bf16=False,
+    names=None,
+):
+    """Run a stream of windows, ``batch_size`` at a time.
+
+    Windows are taken from ``windows`` only as a batch needs them, so a
+    generator that reads a file block by block is read as the model runs.
+
+    Arguments
+    ---------
+    compute_features : PaSSTFbank
+        The front-end.
+    encoder : PaSST
+        The encoder (in eval mode for frame columns).
+    head : PaSSTHead
+        The classifier head.
+    windows : iterable of tuple
+        ``(clip index, start sample, waveform [samples])``; each waveform
+        is moved to the encoder's device.
+    batch_size : int, optional (default: 8)
+        Windows per encoder pass.
+    frames : bool, optional (default: False)
+        Also compute the frame columns.
+    bf16 : bool, optional (default: False)
+        Run the encoder and head under bf16 autocast on CUDA.
+    names : sequence of str, optional
+        How to name each clip in errors (default: its batch index).
+
+    Yields
+    ------
+    window : tuple
+        ``(clip index, start sample, waveform)`` as given.
+    output : tuple
+        Its ``(logits, embedding, columns)`` (see :func:`run_windows`).
+
+    Raises
+    ------
+    ValueError
+        A window whose outputs are not finite (the clip is named).
+
+    Example
+    -------
+    >>> encoder = PaSST(embed_dim=32, depth=1, num_heads=2).eval()
+    >>> windows = ((0, start, torch.randn(8000)) for start in range(3))
+    >>> out = list(
+    ...     run_in_batches(
+    ...         PaSSTFbank(), encoder, PaSSTHead(32, 3), windows, batch_size=2
+    ...     )
+    ... )
+    >>> len(out), out[2][0][1], out[2][1][0].shape
+    (3, 2, torch.Size([3]))
+    """
+    device = next(encoder.parameters()).device
+    chunk = []
+
+    def flush():
+        """Run the gathered windows; return them with their outputs."""
+        autocast = None
+        if bf16 and device.type == "cuda":
+            autocast = torch.autocast("cuda", dtype=torch.bfloat16)
+        outputs = run_windows(
+            compute_features,
+            encoder,
+            head,
+            [wave.to(device, torch.float32) for _, _, wave in chunk],
+            frames=frames,
+            autocast=autocast,
+        )
+        check_outputs(outputs, chunk, compute_features.sample_rate, names)
+        return list(zip(chunk, outputs, strict=True))
+
+    for window in windows:
+        chunk.append(window)
+        if len(chunk) == batch_size:
+            yield from flush()
+            chunk = []
+    if chunk:
+        yield from flush()

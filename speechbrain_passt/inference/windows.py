@@ -1,26 +1,38 @@
 """Windows of long audio, as pure functions (no model).
 
 PaSST takes at most ``max_input_frames()`` frames in one pass (10.05 s for
-the released 10 s models). Longer clips are cut into windows of exactly that
-length, every ``hop`` samples, with the last window aligned to the end of
-the clip so that every window is full (:func:`window_starts`,
-:func:`cut_windows`). A clip shorter than one patch is zero-padded to one
-patch (:func:`pad_to`). The front-end runs per window (STFT edges depend on
-the true length); the spectrograms are padded into one batch with relative
-lengths (:func:`pad_features`), which the encoder uses to mask the padded
-patches out of the attention. Window outputs go back to their clips as
-stacks (:func:`group_by_clip`) or means (:func:`clip_means`); the frame
-columns of overlapping windows are stitched with each overlap cut in its
-middle (:func:`stitch_columns`).
+the released 10 s models). Longer clips are cut into windows of at most
+that length (:class:`WindowPlan`, :func:`cut_windows`):
+
+* For tags and clip embeddings, windows of exactly that length start every
+  ``hop`` samples, the last one aligned to the end of the clip so that
+  every window is full (:func:`window_starts`).
+* For frame embeddings, windows start on the clip's patch-column grid
+  (:class:`ColumnGrid`: one column every ``tstride`` frames from sample
+  0, 0.1 s for the released models), so that every window's columns are
+  columns of that one grid; the clip has ``ColumnGrid.count(samples)``
+  columns whatever the hop, and each overlap is cut in its middle
+  (:class:`~speechbrain_passt.inference.streaming.ColumnStitcher`).
+
+A clip shorter than one patch is zero-padded to one patch (:func:`pad_to`).
+The front-end runs per window (STFT edges depend on the true length); the
+spectrograms are padded into one batch with relative lengths
+(:func:`pad_features`), which the encoder uses to mask the padded patches
+out of the attention. Window outputs go back to their clips as means
+(:func:`clip_means`).
 
 :class:`~speechbrain_passt.inference.PaSSTClassifier` and
-:func:`~speechbrain_passt.training.evaluation.predict_dataset` share these.
+:func:`~speechbrain_passt.training.evaluation.predict_dataset` share these;
+:mod:`~speechbrain_passt.inference.streaming` plans the same windows block
+by block for long files.
 
 Authors
  * speechbrain-passt developers 2026
 """
 
 import torch
+
+from speechbrain_passt.inference.checks import check_finite, clip_sizes
 
 
 def window_starts(size, window, hop):
@@ -99,61 +111,6 @@ def hop_samples(hop, sample_rate, window):
     return samples
 
 
-def cut_windows(wavs, wav_lens, window, hop):
-    """Cut a batch of padded waveforms into windows.
-
-    Arguments
-    ---------
-    wavs : torch.Tensor
-        ``[batch, samples]`` mono waveforms.
-    wav_lens : torch.Tensor or None
-        ``[batch]`` relative lengths (None: every clip is whole).
-    window : int
-        Window length, in samples.
-    hop : int
-        Hop between windows, in samples.
-
-    Returns
-    -------
-    sizes : list of int
-        Length of each clip, in samples.
-    windows : list of tuple
-        ``(clip index, start sample, waveform [samples])`` per window, clip
-        by clip; a window is shorter than ``window`` only when its clip is.
-
-    Raises
-    ------
-    ValueError
-        ``wavs`` not 2-D, or an empty clip.
-
-    Example
-    -------
-    >>> sizes, windows = cut_windows(
-    ...     torch.zeros(2, 10), torch.tensor([1.0, 0.3]), window=4, hop=3
-    ... )
-    >>> sizes, [(i, start, len(w)) for i, start, w in windows]
-    ([10, 3], [(0, 0, 4), (0, 3, 4), (0, 6, 4), (1, 0, 3)])
-    """
-    if wavs.dim() != 2:
-        raise ValueError(
-            f"wavs must be [batch, samples] mono waveforms, got shape "
-            f"{tuple(wavs.shape)}"
-        )
-    total = wavs.shape[1]
-    if wav_lens is None:
-        sizes = [total] * wavs.shape[0]
-    else:
-        sizes = torch.round(wav_lens.float() * total).long().tolist()
-    windows = []
-    for index, size in enumerate(sizes):
-        if size < 1:
-            raise ValueError(f"clip {index} of the batch is empty")
-        for start in window_starts(size, window, hop):
-            end = min(start + window, size)
-            windows.append((index, start, wavs[index, start:end]))
-    return sizes, windows
-
-
 def pad_to(wave, min_samples):
     """Zero-pad a waveform shorter than ``min_samples`` at its end.
 
@@ -206,34 +163,6 @@ def pad_features(feats):
     return batch, num_frames / batch.shape[1]
 
 
-def group_by_clip(owners, values, count):
-    """Gather the outputs of each clip's windows.
-
-    Arguments
-    ---------
-    owners : list of int
-        Clip index of each window.
-    values : sequence
-        One output per window.
-    count : int
-        Number of clips.
-
-    Returns
-    -------
-    list of list
-        Per clip, its windows' outputs in window order.
-
-    Example
-    -------
-    >>> group_by_clip([0, 0, 1], ["a", "b", "c"], 2)
-    [['a', 'b'], ['c']]
-    """
-    groups = [[] for _ in range(count)]
-    for owner, value in zip(owners, values, strict=True):
-        groups[owner].append(value)
-    return groups
-
-
 def clip_means(owners, values, count):
     """Mean of each clip's window outputs (logits or embeddings).
 
@@ -257,101 +186,242 @@ def clip_means(owners, values, count):
     tensor([[2.],
             [5.]])
     """
-    return torch.stack(
-        [
-            torch.stack(group).mean(0)
-            for group in group_by_clip(owners, values, count)
-        ]
-    )
+    groups = [[] for _ in range(count)]
+    for owner, value in zip(owners, values, strict=True):
+        groups[owner].append(value)
+    return torch.stack([torch.stack(group).mean(0) for group in groups])
 
 
-def stitch_columns(starts, ends, times, embeddings):
-    """Join the frame columns of a clip's overlapping windows.
+class ColumnGrid:
+    """The time columns of the patch grid of a whole clip.
 
-    Each overlap between consecutive windows is cut at its middle: a time
-    is taken from the window in which it lies furthest from an edge.
-
-    Arguments
-    ---------
-    starts : torch.Tensor
-        ``[windows]`` window starts, in seconds, ascending.
-    ends : torch.Tensor
-        ``[windows]`` window ends, in seconds.
-    times : list of torch.Tensor
-        Per window, ``[columns_k]`` centre time of each column, in seconds
-        from the clip's start.
-    embeddings : list of torch.Tensor
-        Per window, ``[columns_k, dim]`` the column embeddings.
-
-    Returns
-    -------
-    embeddings : torch.Tensor
-        ``[columns, dim]`` in time order.
-    times : torch.Tensor
-        ``[columns]`` their centre times, in seconds.
-
-    Example
-    -------
-    >>> emb, t = stitch_columns(
-    ...     torch.tensor([0.0, 2.0]),
-    ...     torch.tensor([4.0, 6.0]),
-    ...     [torch.tensor([1.0, 2.0, 3.0]), torch.tensor([3.0, 4.0, 5.0])],
-    ...     [torch.zeros(3, 1), torch.ones(3, 1)],
-    ... )
-    >>> t.tolist(), emb[:, 0].tolist()  # overlap 2-4 s cut at 3 s
-    ([1.0, 2.0, 3.0, 4.0, 5.0], [0.0, 0.0, 1.0, 1.0, 1.0])
-    """
-    count = len(times)
-    kept_times, kept_embeddings = [], []
-    for k, (stamps, values) in enumerate(zip(times, embeddings, strict=True)):
-        keep = torch.ones_like(stamps, dtype=torch.bool)
-        if k > 0:
-            keep &= stamps >= (starts[k] + ends[k - 1]) / 2
-        if k < count - 1:
-            keep &= stamps < (starts[k + 1] + ends[k]) / 2
-        kept_times.append(stamps[keep])
-        kept_embeddings.append(values[keep])
-    return torch.cat(kept_embeddings), torch.cat(kept_times)
-
-
-def window_bounds(windows, count, sample_rate):
-    """Start and end of each clip's windows, in seconds.
+    Column ``j`` covers spectrogram frames ``j * tstride`` to ``j * tstride
+    + patch_size - 1`` of the clip (frame ``k`` is centred on sample ``k *
+    hop_length``), whatever window computes it: windows that start on a
+    multiple of :attr:`stride` samples give columns of this one grid.
 
     Arguments
     ---------
-    windows : list of tuple
-        ``(clip index, start sample, waveform)`` as from
-        :func:`cut_windows`.
-    count : int
-        Number of clips.
+    hop_length : int
+        Hop of the front-end, in samples.
+    tstride : int
+        Patch stride along time, in frames.
+    patch_size : int
+        Patch side, in frames.
     sample_rate : int
         Sample rate in Hz.
 
-    Returns
+    Example
     -------
-    list of tuple
-        Per clip, ``(starts [windows], ends [windows])`` float64 tensors.
+    >>> grid = ColumnGrid(320, 10, 16, 32000)  # the released models
+    >>> grid.stride, grid.count(32000), grid.count(300 * 32000)
+    (3200, 9, 2999)
+    >>> grid.times(0, 3).tolist()
+    [0.08, 0.18, 0.28]
+    """
+
+    def __init__(self, hop_length, tstride, patch_size, sample_rate):
+        self.hop_length = hop_length
+        self.tstride = tstride
+        self.patch_size = patch_size
+        self.sample_rate = sample_rate
+        self.stride = tstride * hop_length
+        # Shorter clips are zero-padded to one patch of frames.
+        self.min_samples = (patch_size - 1) * hop_length + 1
+
+    def count(self, size):
+        """Number of columns of a clip, from its length alone.
+
+        Arguments
+        ---------
+        size : int
+            Clip length, in samples (>= 1).
+
+        Returns
+        -------
+        int
+            Columns (at least 1: a short clip is padded to one patch).
+        """
+        frames = 1 + (max(size, self.min_samples) - 1) // self.hop_length
+        return (frames - self.patch_size) // self.tstride + 1
+
+    def times(self, first, count):
+        """Centre times of columns ``first`` to ``first + count - 1``.
+
+        Arguments
+        ---------
+        first : int
+            Index of the first column.
+        count : int
+            Number of columns.
+
+        Returns
+        -------
+        torch.Tensor
+            ``[count]`` float64 seconds from the clip's start: the centre
+            ``(j * tstride + patch_size / 2) * hop_length / sample_rate``
+            of the frames column ``j`` covers.
+        """
+        index = torch.arange(first, first + count, dtype=torch.float64)
+        frames = index * self.tstride + self.patch_size / 2
+        return frames * self.hop_length / self.sample_rate
+
+
+class WindowPlan:
+    """Where the windows of a clip lie.
+
+    Without a grid (tags, clip embeddings), windows of ``window`` samples
+    start every ``hop`` samples and the last one ends at the clip's end
+    (:func:`window_starts` in samples). With a :class:`ColumnGrid` (frame
+    embeddings), the same rule runs in grid columns: windows hold
+    ``grid.count(window)`` columns, start every ``hop`` rounded to whole
+    columns (at most one window's columns, so that consecutive windows
+    overlap or touch), and the last one ends at the clip's last column.
+
+    Arguments
+    ---------
+    window : int
+        Longest window, in samples.
+    hop : int
+        Hop between window starts, in samples, in ``[1, window]``.
+    grid : ColumnGrid, optional
+        Start the windows on this grid.
 
     Example
     -------
-    >>> _, windows = cut_windows(torch.zeros(1, 10), None, window=4, hop=3)
-    >>> starts, ends = window_bounds(windows, 1, sample_rate=2)[0]
-    >>> starts.tolist(), ends.tolist()
-    ([0.0, 1.5, 3.0], [2.0, 3.5, 5.0])
+    >>> WindowPlan(4, 3).starts(11)
+    [0, 3, 6, 7]
+    >>> grid = ColumnGrid(320, 10, 16, 32000)
+    >>> plan = WindowPlan(321600, 160800, grid)  # the released models
+    >>> plan.span, plan.step, plan.starts(20 * 32000)
+    (99, 50, [0, 160000, 320000])
+    >>> plan.end(320000, 20 * 32000)  # the last window: columns 100-198
+    640000
     """
-    groups = group_by_clip(
-        [owner for owner, _, _ in windows],
-        [(start, start + len(wave)) for _, start, wave in windows],
-        count,
-    )
-    return [
-        (
-            torch.tensor(
-                [s / sample_rate for s, _ in group], dtype=torch.float64
-            ),
-            torch.tensor(
-                [e / sample_rate for _, e in group], dtype=torch.float64
-            ),
+
+    def __init__(self, window, hop, grid=None):
+        self.window = window
+        self.grid = grid
+        if grid is None:
+            self.unit, self.span, self.step = 1, window, hop
+        else:
+            self.unit = grid.stride
+            self.span = grid.count(window)
+            self.step = max(1, min(self.span, round(hop / grid.stride)))
+
+    def units(self, size):
+        """A clip's length in plan units (samples or grid columns).
+
+        Arguments
+        ---------
+        size : int
+            Clip length, in samples.
+
+        Returns
+        -------
+        int
+            ``size``, or ``grid.count(size)`` columns.
+        """
+        return size if self.grid is None else self.grid.count(size)
+
+    def starts(self, size):
+        """Start of each window of a clip.
+
+        Arguments
+        ---------
+        size : int
+            Clip length, in samples.
+
+        Returns
+        -------
+        list of int
+            Window starts, in samples.
+        """
+        units = window_starts(self.units(size), self.span, self.step)
+        return [start * self.unit for start in units]
+
+    def end(self, start, size):
+        """End of the window that starts at ``start``.
+
+        Arguments
+        ---------
+        start : int
+            Window start, in samples.
+        size : int
+            Clip length, in samples.
+
+        Returns
+        -------
+        int
+            ``min(start + window, size)``, in samples.
+        """
+        return min(start + self.window, size)
+
+    def is_regular(self, index, received):
+        """Whether window ``index`` precedes the last window of any clip
+        that has at least ``received`` samples, and lies in them.
+
+        Arguments
+        ---------
+        index : int
+            Window number (its start is ``index * step`` units).
+        received : int
+            Samples of the clip known so far.
+
+        Returns
+        -------
+        bool
+            True when the window is certain and its samples are known.
+        """
+        start = index * self.step
+        return (
+            start + self.span < self.units(received)
+            and start * self.unit + self.window <= received
         )
-        for group in groups
-    ]
+
+
+def cut_windows(wavs, wav_lens, plan, names=None):
+    """Cut a batch of padded waveforms into windows.
+
+    Arguments
+    ---------
+    wavs : torch.Tensor
+        ``[batch, samples]`` mono waveforms.
+    wav_lens : torch.Tensor or sequence of float or None
+        ``[batch]`` relative lengths in (0, 1] (None: every clip is whole).
+    plan : WindowPlan
+        Where the windows lie.
+    names : sequence of str, optional
+        How to name each clip in errors (default: its batch index).
+
+    Returns
+    -------
+    sizes : list of int
+        Length of each clip, in samples.
+    windows : list of tuple
+        ``(clip index, start sample, waveform [samples])`` per window, clip
+        by clip; a window is shorter than ``plan.window`` only when its
+        clip is, or when the plan has a grid.
+
+    Raises
+    ------
+    ValueError
+        ``wavs`` not 2-D, ``wav_lens`` of the wrong shape or outside
+        (0, 1], an empty clip, or NaN or inf samples in a clip.
+
+    Example
+    -------
+    >>> sizes, windows = cut_windows(
+    ...     torch.zeros(2, 10), torch.tensor([1.0, 0.3]), WindowPlan(4, 3)
+    ... )
+    >>> sizes, [(i, start, len(w)) for i, start, w in windows]
+    ([10, 3], [(0, 0, 4), (0, 3, 4), (0, 6, 4), (1, 0, 3)])
+    """
+    sizes = clip_sizes(wavs, wav_lens, names)
+    check_finite(wavs, sizes, names)
+    windows = []
+    for index, size in enumerate(sizes):
+        for start in plan.starts(size):
+            end = plan.end(start, size)
+            windows.append((index, start, wavs[index, start:end]))
+    return sizes, windows

@@ -7,7 +7,9 @@ encoder's time encoding (10.05 s for the released models) is cut into
 windows of exactly that length, every half window, the last one aligned to
 the clip's end; the clip's logits are the mean of its windows' logits (so
 its scores are the sigmoid or softmax of that mean). FSD50K's evaluation on
-full-length clips uses it.
+full-length clips uses it. An item with NaN or inf samples, relative
+lengths outside (0, 1] or outputs that are not finite stops it with a
+``ValueError`` that names the item's id.
 
 :func:`group_accuracy` reports accuracy overall, per group (e.g. per
 recording device) and per set of groups (devices seen and unseen in
@@ -20,8 +22,9 @@ Authors
 import torch
 from speechbrain.dataio.dataloader import make_dataloader
 
-from speechbrain_passt.inference.runner import run_windows
+from speechbrain_passt.inference.runner import run_in_batches
 from speechbrain_passt.inference.windows import (
+    WindowPlan,
     clip_means,
     cut_windows,
     hop_samples,
@@ -73,6 +76,12 @@ def predict_dataset(
     dict
         ``id`` (list), ``logits`` ([clips, classes]) and each key.
 
+    Raises
+    ------
+    ValueError
+        An item with NaN or inf samples, or whose outputs are not finite;
+        the message names its id.
+
     Example
     -------
     >>> from speechbrain.dataio.dataset import DynamicItemDataset
@@ -91,8 +100,9 @@ def predict_dataset(
     modules = (encoder, head, compute_features)
     modes = [module.training for module in modules]
     window = encoder.max_input_frames() * compute_features.hop_length
-    hop = hop_samples(hop, compute_features.sample_rate, window)
-    bf16 = cuda_bf16 and torch.device(device).type == "cuda"
+    plan = WindowPlan(
+        window, hop_samples(hop, compute_features.sample_rate, window)
+    )
     for module in modules:
         module.to(device).eval()
     loader = make_dataloader(
@@ -102,10 +112,20 @@ def predict_dataset(
     try:
         for batch in loader:
             wavs, lens = batch.sig
+            names = [f"item {item_id!r}" for item_id in batch.id]
             sizes, windows = cut_windows(
-                wavs.to(device, torch.float32), lens, window, hop
+                wavs.to(device, torch.float32), lens, plan, names
             )
-            logits = _window_logits(modules, windows, bf16)
+            outputs = run_in_batches(
+                compute_features,
+                encoder,
+                head,
+                windows,
+                bf16=cuda_bf16,
+                names=names,
+            )
+            with torch.inference_mode():
+                logits = [out[0] for _, out in outputs]
             owners = [owner for owner, _, _ in windows]
             out["logits"].append(clip_means(owners, logits, len(sizes)))
             out["id"].extend(batch.id)
@@ -122,27 +142,6 @@ def predict_dataset(
         if out[key] and isinstance(out[key][0], torch.Tensor):
             out[key] = torch.stack(out[key])
     return out
-
-
-@torch.inference_mode()
-def _window_logits(modules, windows, bf16, batch_size=8):
-    """Logits ``[classes]`` of each window, ``batch_size`` windows a pass."""
-    encoder, head, compute_features = modules
-    logits = []
-    for first in range(0, len(windows), batch_size):
-        chunk = windows[first : first + batch_size]
-        autocast = None
-        if bf16:
-            autocast = torch.autocast("cuda", dtype=torch.bfloat16)
-        outputs = run_windows(
-            compute_features,
-            encoder,
-            head,
-            [wave for _, _, wave in chunk],
-            autocast=autocast,
-        )
-        logits += [logit for logit, _, _ in outputs]
-    return logits
 
 
 def group_accuracy(scores, targets, groups, group_sets=None):
