@@ -48,7 +48,7 @@ def test_text_output(model_dir, audio_files, capsys):
     out = capsys.readouterr().out
     assert code == 0
     tagger = PaSSTClassifier.from_hparams(model_dir, run_opts={"device": "cpu"})
-    expected = tagger.classify_file(audio_files[0], top_k=3)
+    expected = tagger.tag_file(audio_files[0], top_k=3)
     lines = out.splitlines()
     assert lines[0] == f"{audio_files[0]} (1.00 s)"
     assert lines[1].split(maxsplit=1) == [

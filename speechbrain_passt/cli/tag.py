@@ -110,7 +110,7 @@ def load_tagger(args):
     Returns
     -------
     PaSSTClassifier or OnnxTagger
-        Either has ``labels`` and ``classify_file(path, top_k)``.
+        Either has ``labels`` and ``tag_file(path, top_k)``.
 
     Raises
     ------
@@ -173,7 +173,7 @@ def format_text(path, result, label_names, top_k, timeline=False):
     >>> tagger = PaSSTClassifier.from_modules(
     ...     PaSST(embed_dim=32, depth=1, num_heads=2), head, ["dog"]
     ... )
-    >>> result = tagger.classify_batch(torch.zeros(1, 32000))[0]
+    >>> result = tagger.tag_batch(torch.zeros(1, 32000))[0]
     >>> print(format_text("dog.wav", result, ["dog"], 1, timeline=True))
     dog.wav (1.00 s)
       0.5000  dog
@@ -265,7 +265,7 @@ def main(argv=None):
     )
     for path in progress:
         try:
-            result = tagger.classify_file(expand_path(path), top_k=args.top_k)
+            result = tagger.tag_file(expand_path(path), top_k=args.top_k)
         except Exception as error:  # one bad file must not stop the others
             failed += 1
             tqdm.write(
