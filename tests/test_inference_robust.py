@@ -300,14 +300,22 @@ def test_missing_folder_in_hub_form_is_reported_at_once(
         ("models/tiny/", "no such folder"),
         ("../models/tiny", "no such folder"),
         ("a/b/c", "no such folder"),
-        ("passt_s_swa_p16_128_ap476", "passt-convert passt_s_swa"),
-        ("passt-s-f128-p16-s10-ap.476-swa.pt", "released checkpoint"),
+        # Released names: the file, its URL and the folder to put it in.
+        ("passt_s_swa_p16_128_ap476", "ap.476-swa.pt.*releases/download"),
+        ("passt-s-f128-p16-s10-ap.476-swa.pt", "hub/checkpoints"),
     ],
 )
 def test_missing_folder_without_network(
     source, match, tmp_path, monkeypatch, hub_calls
 ):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+
+    def offline(url, *args, **kwargs):
+        """A download attempt without network."""
+        raise OSError(f"offline: {url}")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     with pytest.raises(FileNotFoundError, match=match):
         PaSSTClassifier.from_hparams(source)
     assert hub_calls == []
