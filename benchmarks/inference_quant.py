@@ -42,10 +42,10 @@ def clips_per_second(tagger, wav, runs, warmup):
         Clips per second.
     """
     for _ in range(warmup):
-        tagger.classify_batch(wav)
+        tagger.tag_batch(wav)
     start = time.perf_counter()
     for _ in range(runs):
-        tagger.classify_batch(wav)
+        tagger.tag_batch(wav)
     return runs / (time.perf_counter() - start)
 
 

@@ -6,7 +6,7 @@ fresh process and reports that process's peak resident set size
 (``ru_maxrss`` from ``os.wait4``) and its wall time. ``passt-tag`` reads,
 resamples (16 -> 32 kHz) and tags the file block by block, so the peak
 should not grow with the duration. ``--whole`` also measures the
-whole-file path for comparison (``load_audio`` then ``classify_batch`` on
+whole-file path for comparison (``load_audio`` then ``tag_batch`` on
 the whole waveform, what ``passt-tag`` did before), for the durations up to
 ``--whole-max-minutes``.
 
@@ -46,7 +46,7 @@ import sys, torch
 from speechbrain_passt.inference import PaSSTClassifier
 tagger = PaSSTClassifier.from_hparams(sys.argv[2], run_opts={"device": "cpu"})
 wav = tagger.load_audio(sys.argv[1])[None]
-print(tagger.classify_batch(wav, top_k=5)[0].labels)
+print(tagger.tag_batch(wav, top_k=5)[0].labels)
 """
 
 

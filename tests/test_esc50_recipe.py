@@ -297,7 +297,7 @@ def test_demo_path_shortened(tmp_path):
     assert tagger.labels == [names[i] for i in range(10)]
     hits = 0
     for row in rows:
-        tags = tagger.classify_file(
+        tags = tagger.tag_file(
             tmp_path / "data" / "audio_32k" / row["filename"], top_k=1
         )
         assert float(tags.all_scores.sum()) == pytest.approx(1.0, abs=1e-4)

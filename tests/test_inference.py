@@ -162,7 +162,7 @@ def test_single_label_softmax(tiny_pretrained_folder):
     single = PaSSTClassifier.from_hparams(
         tiny_pretrained_folder, overrides={"multi_label": False}, run_opts=CPU
     )
-    result = single.classify_batch(torch.from_numpy(signal(1.0))[None])[0]
+    result = single.tag_batch(torch.from_numpy(signal(1.0))[None])[0]
     assert result.all_scores.sum().item() == pytest.approx(1.0, abs=1e-5)
     expected = torch.softmax(result.logits, -1)
     assert torch.allclose(result.all_scores, expected)
@@ -171,9 +171,9 @@ def test_single_label_softmax(tiny_pretrained_folder):
 # Audio input ------------------------------------------------------------------
 
 
-def test_classify_file_top_k(tagger, tmp_path):
+def test_tag_file_top_k(tagger, tmp_path):
     path = write(tmp_path / "clip.wav", signal(1.5))
-    result = tagger.classify_file(path, top_k=3)
+    result = tagger.tag_file(path, top_k=3)
     assert len(result.labels) == 3 and result.all_scores.shape == (10,)
     order = result.all_scores.argsort(descending=True)[:3].tolist()
     assert result.indices == order
@@ -190,11 +190,11 @@ def test_any_sample_rate(tagger, tmp_path, rate):
     path = write(tmp_path / f"clip{rate}.wav", data, rate)
     wav = tagger.load_audio(path)
     assert wav.dim() == 1 and wav.shape[0] == pytest.approx(48000, abs=1)
-    result = tagger.classify_file(path)
+    result = tagger.tag_file(path)
     assert result.duration == pytest.approx(1.5, abs=1e-4)
     # The resampled file scores like the same sound made at 32 kHz.
     native = signal(1.5, noise=False)
-    native = tagger.classify_file(write(tmp_path / "n.wav", native))
+    native = tagger.tag_file(write(tmp_path / "n.wav", native))
     assert torch.allclose(result.all_scores, native.all_scores, atol=0.02)
 
 
@@ -209,10 +209,10 @@ def test_stereo_is_downmixed(tagger, tmp_path):
 
 def test_8bit_and_mp3(tagger, tmp_path):
     data = signal(1.0)
-    reference = tagger.classify_file(write(tmp_path / "ref.wav", data))
+    reference = tagger.tag_file(write(tmp_path / "ref.wav", data))
     for name, fmt_subtype in (("u8.wav", "PCM_U8"), ("clip.mp3", None)):
         path = write(tmp_path / name, data, subtype=fmt_subtype)
-        result = tagger.classify_file(path)
+        result = tagger.tag_file(path)
         assert result.duration == pytest.approx(1.0, abs=0.1)
         assert torch.allclose(
             result.all_scores, reference.all_scores, atol=0.05
@@ -221,23 +221,23 @@ def test_8bit_and_mp3(tagger, tmp_path):
 
 def test_unreadable_files_name_the_file(tagger, tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.wav"):
-        tagger.classify_file(tmp_path / "missing.wav")
+        tagger.tag_file(tmp_path / "missing.wav")
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF not really audio")
     with pytest.raises(AudioReadError, match="corrupt.wav"):
-        tagger.classify_file(corrupt)
+        tagger.tag_file(corrupt)
     empty = write(tmp_path / "empty.wav", np.zeros(0, dtype=np.float32))
     with pytest.raises(AudioReadError, match="no samples"):
-        tagger.classify_file(empty)
+        tagger.tag_file(empty)
 
 
 def test_bad_arguments(tagger):
     with pytest.raises(ValueError, match="batch, samples"):
-        tagger.classify_batch(torch.zeros(1, 2, 100))
+        tagger.tag_batch(torch.zeros(1, 2, 100))
     with pytest.raises(ValueError, match="hop"):
-        tagger.classify_batch(torch.zeros(1, 100), hop=5.0)
+        tagger.tag_batch(torch.zeros(1, 100), hop=5.0)
     with pytest.raises(ValueError, match="top_k"):
-        tagger.classify_batch(torch.zeros(1, 100), top_k=0)
+        tagger.tag_batch(torch.zeros(1, 100), top_k=0)
 
 
 # Length ---------------------------------------------------------------------
@@ -245,24 +245,24 @@ def test_bad_arguments(tagger):
 
 def test_very_short_file_is_padded(tagger, tmp_path):
     path = write(tmp_path / "short.wav", signal(0.1))
-    result = tagger.classify_file(path)
+    result = tagger.tag_file(path)
     assert result.timeline.scores.shape == (1, 10)
     assert result.timeline.ends.tolist() == pytest.approx([0.1])
     # Padding with silence to one patch is what runs.
     padded = torch.zeros(1, tagger.min_samples)
     padded[0, :3200] = tagger.load_audio(path)
-    alone = tagger.classify_batch(padded)[0]
+    alone = tagger.tag_batch(padded)[0]
     assert torch.allclose(result.logits, alone.logits, atol=1e-5)
     frames = tagger.encode_file(path, frame_level=True)
     assert frames.embeddings.shape == (1, 1, 32)
-    one_sample = tagger.classify_batch(torch.ones(1, 1))[0]
+    one_sample = tagger.tag_batch(torch.ones(1, 1))[0]
     assert torch.isfinite(one_sample.logits).all()
 
 
 def test_long_file_timeline(tagger, tmp_path):
     path = write(tmp_path / "long.wav", signal(60.0))
     window = tagger.window_seconds  # 2.15 s
-    result = tagger.classify_file(path, hop=1.0)
+    result = tagger.tag_file(path, hop=1.0)
     timeline = result.timeline
     count = int(np.ceil((60.0 - window) / 1.0)) + 1
     assert timeline.scores.shape == (count, 10)
@@ -275,7 +275,7 @@ def test_long_file_timeline(tagger, tmp_path):
     # Clip logits: the mean of the windows' logits, each as if run alone.
     wav = tagger.load_audio(path)
     start = 7 * RATE
-    window_alone = tagger.classify_batch(
+    window_alone = tagger.tag_batch(
         wav[start : start + tagger.window_samples][None]
     )[0]
     assert torch.allclose(
@@ -284,7 +284,7 @@ def test_long_file_timeline(tagger, tmp_path):
     assert torch.allclose(result.logits, timeline.logits.mean(0))
     assert torch.allclose(timeline.scores, torch.sigmoid(timeline.logits))
     # The default hop is half a window.
-    default = tagger.classify_file(path)
+    default = tagger.tag_file(path)
     assert default.timeline.starts[1].item() == pytest.approx(window / 2)
 
 
@@ -293,11 +293,11 @@ def test_batch_equals_single(tagger):
     clips = [torch.from_numpy(signal(s, seed=i)) for i, s in enumerate(lengths)]
     batch = torch.nn.utils.rnn.pad_sequence(clips, batch_first=True)
     wav_lens = torch.tensor([c.shape[0] / batch.shape[1] for c in clips])
-    tags = tagger.classify_batch(batch, wav_lens)
+    tags = tagger.tag_batch(batch, wav_lens)
     embeddings = tagger.encode_batch(batch, wav_lens)
     frames = tagger.encode_frames(batch, wav_lens)
     for i, clip in enumerate(clips):
-        alone = tagger.classify_batch(clip[None])[0]
+        alone = tagger.tag_batch(clip[None])[0]
         assert torch.allclose(tags[i].logits, alone.logits, atol=1e-5)
         assert tags[i].labels == alone.labels
         assert tags[i].timeline.starts.tolist() == pytest.approx(
@@ -366,10 +366,10 @@ def test_quantization_keeps_top5(tiny_pretrained_folder):
     )
     assert tagger.quantization_keeps_top_k(clips, top_k=5)
     assert not tagger.quantized
-    reference = tagger.classify_batch(clips)
+    reference = tagger.tag_batch(clips)
     tagger.quantize()
     linear = tagger.mods.embedding_model.blocks[0].mlp.fc1
     assert "quantized" in type(linear).__module__
-    for ref, new in zip(reference, tagger.classify_batch(clips), strict=True):
+    for ref, new in zip(reference, tagger.tag_batch(clips), strict=True):
         assert set(ref.labels) == set(new.labels)
         assert torch.allclose(ref.all_scores, new.all_scores, atol=0.05)

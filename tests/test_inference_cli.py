@@ -48,7 +48,7 @@ def test_text_output(model_dir, audio_files, capsys):
     out = capsys.readouterr().out
     assert code == 0
     tagger = PaSSTClassifier.from_hparams(model_dir, run_opts={"device": "cpu"})
-    expected = tagger.classify_file(audio_files[0], top_k=3)
+    expected = tagger.tag_file(audio_files[0], top_k=3)
     lines = out.splitlines()
     assert lines[0] == f"{audio_files[0]} (1.00 s)"
     assert lines[1].split(maxsplit=1) == [
@@ -101,11 +101,25 @@ def test_bad_model_and_arguments(tmp_path, audio_files, capsys, monkeypatch):
     missing = str(tmp_path / "no_model")
     assert main([audio_files[0], "--model", missing]) == 2
     assert "no_model" in capsys.readouterr().err
+    # No --model: the paper's PaSST-S; offline without its release file,
+    # one message names the file, its URL and the folder to put it in.
     monkeypatch.delenv("PASST_MODEL", raising=False)
-    with pytest.raises(SystemExit) as error:
-        main([audio_files[0]])
-    assert error.value.code == 2
-    assert "--model" in capsys.readouterr().err
+    hub = tmp_path / "hub"
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(hub))
+    attempts = []
+
+    def offline(url, *args, **kwargs):
+        """One refused download."""
+        attempts.append(url)
+        raise OSError("offline")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    assert main([audio_files[0]]) == 2
+    err = capsys.readouterr().err
+    assert "passt-s-f128-p16-s10-ap.476-swa.pt" in err
+    assert "github.com/kkoutini/PaSST/releases/download/" in err
+    assert str(hub / "checkpoints") in err
+    assert len(attempts) == 1  # at once, no retries
 
 
 def test_mixed_list_tags_every_good_file_and_names_every_bad_one(

@@ -55,7 +55,13 @@ def write(path, data, rate=RATE, subtype=None):
 
 # 3. Relative lengths outside (0, 1] or of the wrong shape -------------------
 
-ENTRY_POINTS = ["forward", "classify_batch", "encode_batch", "encode_frames"]
+ENTRY_POINTS = [
+    "forward",
+    "classify_batch",
+    "tag_batch",
+    "encode_batch",
+    "encode_frames",
+]
 
 
 def call(tagger, name, wavs, wav_lens):
@@ -88,8 +94,8 @@ def test_bad_relative_lengths_are_named(tagger, name, wav_lens, match):
 
 def test_good_relative_lengths(tagger):
     wavs = torch.from_numpy(noise(3.0))[None].repeat(2, 1)
-    as_list = tagger.classify_batch(wavs, [1.0, 0.5])
-    as_tensor = tagger.classify_batch(wavs, torch.tensor([1.0, 0.5]))
+    as_list = tagger.tag_batch(wavs, [1.0, 0.5])
+    as_tensor = tagger.tag_batch(wavs, torch.tensor([1.0, 0.5]))
     assert as_list[1].duration == pytest.approx(1.5)
     assert torch.equal(as_list[1].logits, as_tensor[1].logits)
     with pytest.raises(ValueError, match="wav_lens"):
@@ -114,7 +120,7 @@ def test_nan_sample_names_the_clip(tagger, name):
 def test_non_finite_padding_is_ignored(tagger):
     wavs = torch.from_numpy(noise(2.0))[None].repeat(2, 1)
     wavs[1, RATE:] = float("nan")  # after clip 1's end
-    result = tagger.classify_batch(wavs, [1.0, 0.5])
+    result = tagger.tag_batch(wavs, [1.0, 0.5])
     assert all(torch.isfinite(r.all_scores).all() for r in result)
 
 
@@ -122,7 +128,7 @@ def test_float64_samples_that_overflow_float32(tagger):
     wavs = torch.zeros(1, RATE, dtype=torch.float64)
     wavs[0, 7] = 1e300  # finite in float64, inf as the model's float32
     with pytest.raises(ValueError, match="sample 7"):
-        tagger.classify_batch(wavs)
+        tagger.tag_batch(wavs)
 
 
 @pytest.mark.parametrize("name", ENTRY_POINTS)
@@ -137,14 +143,14 @@ def test_non_finite_files_are_named(tagger, tmp_path):
     data[1000] = np.nan
     path = write(tmp_path / "nan.wav", data, subtype="FLOAT")
     with pytest.raises(AudioReadError, match="nan.wav.*NaN or inf"):
-        tagger.classify_file(path)
+        tagger.tag_file(path)
     data[1000] = np.inf
     path = write(tmp_path / "inf.wav", data, subtype="DOUBLE")
     with pytest.raises(AudioReadError, match="inf.wav.*NaN or inf"):
         tagger.encode_file(path, frame_level=True)
     loud = write(tmp_path / "loud.wav", 1e30 * noise(2.0), subtype="FLOAT")
     with pytest.raises(ValueError, match="loud.wav gives non-finite"):
-        tagger.classify_file(loud)
+        tagger.tag_file(loud)
 
 
 def dataset(waves):
@@ -179,8 +185,8 @@ def test_file_blocks_equal_the_whole_file(rate, tmp_path):
     whole = tagger.load_audio(path)[None]
     tagger.block_seconds = 0.37  # many small blocks, cut anywhere
     for hop in (None, 1.0):
-        streamed = tagger.classify_file(path, top_k=3, hop=hop)
-        expected = tagger.classify_batch(whole, top_k=3, hop=hop)[0]
+        streamed = tagger.tag_file(path, top_k=3, hop=hop)
+        expected = tagger.tag_batch(whole, top_k=3, hop=hop)[0]
         assert streamed.duration == expected.duration
         assert streamed.labels == expected.labels
         assert torch.equal(streamed.timeline.starts, expected.timeline.starts)
@@ -294,14 +300,22 @@ def test_missing_folder_in_hub_form_is_reported_at_once(
         ("models/tiny/", "no such folder"),
         ("../models/tiny", "no such folder"),
         ("a/b/c", "no such folder"),
-        ("passt_s_swa_p16_128_ap476", "passt-convert passt_s_swa"),
-        ("passt-s-f128-p16-s10-ap.476-swa.pt", "released checkpoint"),
+        # Released names: the file, its URL and the folder to put it in.
+        ("passt_s_swa_p16_128_ap476", "ap.476-swa.pt.*releases/download"),
+        ("passt-s-f128-p16-s10-ap.476-swa.pt", "hub/checkpoints"),
     ],
 )
 def test_missing_folder_without_network(
     source, match, tmp_path, monkeypatch, hub_calls
 ):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+
+    def offline(url, *args, **kwargs):
+        """A download attempt without network."""
+        raise OSError(f"offline: {url}")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     with pytest.raises(FileNotFoundError, match=match):
         PaSSTClassifier.from_hparams(source)
     assert hub_calls == []
@@ -325,5 +339,5 @@ def test_home_and_variables_are_expanded(model_dir, tmp_path, monkeypatch):
         assert loaded.labels == LABELS
     assert (home / "save" / "embedding_model.ckpt").exists()
     write(home / "a.wav", noise(1.0))
-    assert loaded.classify_file("~/a.wav").duration == pytest.approx(1.0)
+    assert loaded.tag_file("~/a.wav").duration == pytest.approx(1.0)
     assert loaded.encode_file("$HOME/a.wav").shape == (1, 1, 32)

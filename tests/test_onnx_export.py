@@ -98,8 +98,8 @@ def test_tagger_matches_classifier(exported):
     gen = torch.Generator().manual_seed(1)
     wavs = 0.1 * torch.randn(3, 150000, generator=gen)
     wav_lens = torch.tensor([1.0, 0.2, 0.02])  # 150000, 30000, 3000 samples
-    expected = model.classify_batch(wavs, wav_lens, top_k=3)
-    actual = tagger.classify_batch(wavs, wav_lens, top_k=3)
+    expected = model.tag_batch(wavs, wav_lens, top_k=3)
+    actual = tagger.tag_batch(wavs, wav_lens, top_k=3)
     for ours, theirs in zip(actual, expected, strict=True):
         assert ours.labels == theirs.labels
         assert ours.duration == theirs.duration
@@ -109,6 +109,21 @@ def test_tagger_matches_classifier(exported):
         )
         assert diff <= TOLERANCE
     assert len(actual[0].timeline.starts) == 4  # a long clip: 4 windows
+
+
+def test_onnx_tagger_has_speechbrain_classify(exported):
+    """OnnxTagger answers classify_batch as PaSSTClassifier does."""
+    model, path = exported
+    tagger = OnnxTagger(path)
+    wavs = 0.1 * torch.randn(
+        2, 40000, generator=torch.Generator().manual_seed(2)
+    )
+    out_prob, score, index, text_lab = tagger.classify_batch(wavs)
+    expected = model.classify_batch(wavs)
+    assert out_prob.shape == (2, len(LABELS))
+    assert torch.allclose(out_prob, expected[0], atol=1e-4)
+    assert index.tolist() == expected[2].tolist()
+    assert text_lab == expected[3]
 
 
 def test_passt_tag_onnx(exported, tmp_path, capsys):
@@ -124,7 +139,7 @@ def test_passt_tag_onnx(exported, tmp_path, capsys):
     assert code == 1  # the missing file
     assert "missing.wav" in captured.err
     record = json.loads(captured.out.splitlines()[0])
-    expected = model.classify_file(audio, top_k=2)
+    expected = model.tag_file(audio, top_k=2)
     assert [t["label"] for t in record["tags"]] == expected.labels
     np.testing.assert_allclose(
         [t["score"] for t in record["tags"]], expected.scores, atol=1e-5

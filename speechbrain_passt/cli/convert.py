@@ -4,7 +4,8 @@
 name, fetched into torch hub's cache, or a downloaded file), an original-layout
 state dict, a Lightning checkpoint of the original training code or ImageNet
 DeiT weights into a SpeechBrain pretrained folder
-(:func:`speechbrain_passt.weights.export_pretrained_folder`)::
+(:func:`speechbrain_passt.inference.release.convert_checkpoint`) with a
+model card (``README.md``: source, labels, metric, licence, usage)::
 
     passt-convert passt-s-f128-p16-s10-ap.476-swa.pt pretrained/passt_s
     passt-convert esc50.ckpt out --lightning-prefix net_swa \\
@@ -18,19 +19,7 @@ import argparse
 import logging
 import sys
 
-from speechbrain_passt.data.labels import (
-    audioset_labels,
-    placeholder_labels,
-    read_labels,
-)
-from speechbrain_passt.weights import (
-    export_pretrained_folder,
-    load_original_checkpoint,
-)
-from speechbrain_passt.weights.registry import find_checkpoint
-
-logger = logging.getLogger(__name__)
-AUDIOSET_CLASSES = 527
+from speechbrain_passt.inference.release import convert_checkpoint
 
 
 def build_parser():
@@ -114,7 +103,16 @@ def convert(args):
     Returns
     -------
     pathlib.Path
-        The written folder.
+        The written folder, with its model card (``README.md``).
+
+    Example
+    -------
+    >>> args = build_parser().parse_args(
+    ...     ["tests/golden/small_s16.pt", str(getfixture("tmpdir"))]
+    ...     + ["--stride", "16", "--num-heads", "4"]
+    ... )
+    >>> (convert(args) / "README.md").is_file()
+    True
     """
     config = {}
     if args.stride is not None:
@@ -127,50 +125,15 @@ def convert(args):
         config["max_frames"] = args.max_frames
     if args.num_heads is not None:
         config["num_heads"] = args.num_heads
-    info = find_checkpoint(args.source)
-    encoder, head = load_original_checkpoint(
-        args.source, lightning_prefix=args.lightning_prefix, **config
-    )
-    labels = _labels(args.labels, head.num_classes, info)
-    if args.single_label:
-        multi_label = False
-    else:
-        multi_label = info.multi_label if info is not None else True
-    fbank_kwargs = {}
-    hop_length = args.hop_length
-    if hop_length is None and info is not None:
-        hop_length = info.hop_length
-    if hop_length is not None:
-        fbank_kwargs["hop_length"] = hop_length
-    return export_pretrained_folder(
-        encoder,
-        head,
-        labels,
+    return convert_checkpoint(
+        args.source,
         args.out_dir,
-        multi_label=multi_label,
-        fbank_kwargs=fbank_kwargs,
+        labels_path=args.labels,
+        multi_label=False if args.single_label else None,
+        hop_length=args.hop_length,
+        lightning_prefix=args.lightning_prefix,
+        **config,
     )
-
-
-def _labels(labels_path, num_classes, info):
-    if labels_path is not None:
-        labels = read_labels(labels_path)
-        if len(labels) != num_classes:
-            raise ValueError(
-                f"{labels_path} has {len(labels)} labels but the head has "
-                f"{num_classes} classes"
-            )
-        return labels
-    audioset = info.label_set == "audioset" if info else None
-    if num_classes == AUDIOSET_CLASSES and audioset is not False:
-        return audioset_labels()
-    logger.warning(
-        "no --labels for a head with %d classes: naming them class_0 .. "
-        "class_%d",
-        num_classes,
-        num_classes - 1,
-    )
-    return placeholder_labels(num_classes)
 
 
 def main(argv=None):

@@ -4,7 +4,8 @@ Usage::
 
     passt-export MODEL OUT.onnx [--savedir DIR]
 
-``MODEL`` is a pretrained folder (as ``passt-convert`` writes) or a hub id.
+``MODEL`` is a pretrained folder (as ``passt-convert`` writes), a released
+checkpoint's name (``passt-s``: downloaded and converted once) or a hub id.
 The graph takes ``waveform [batch, samples]`` (float32, mono, at the model's
 rate; equal-length clips from one patch to the time encoding's length) and
 returns ``logits [batch, classes]`` and ``embedding [batch, embed_dim]``;
@@ -43,7 +44,11 @@ def build_parser():
         description="Export a pretrained PaSST (front-end, encoder and "
         "head) to ONNX: waveforms in, logits and clip embeddings out.",
     )
-    parser.add_argument("model", help="pretrained folder or hub id")
+    parser.add_argument(
+        "model",
+        help="pretrained folder, released checkpoint name (passt-s, ...) or "
+        "hub id",
+    )
     parser.add_argument("out", help="the .onnx file to write")
     parser.add_argument(
         "--savedir",

@@ -2,14 +2,18 @@
 
 Usage::
 
-    passt-tag FILE... --model DIR [--top-k K] [--json] [--timeline]
+    passt-tag FILE... [--model MODEL] [--top-k K] [--json] [--timeline]
               [--hop SECONDS] [--device DEVICE] [--quantize]
     passt-tag FILE... --onnx MODEL.onnx [--top-k K] [--json] [--timeline]
               [--hop SECONDS]
 
 Prints the top-k tags of each file (and of each window with
 ``--timeline``) as text, or as JSON Lines with ``--json`` (one object per
-file). Files of any length are read block by block, so memory does not grow
+file). ``MODEL`` is a pretrained folder, a released checkpoint's name
+(``passt-s``, a hear21passt alias or the release file's name: downloaded
+and converted once into torch hub's cache, then used offline) or a hub id;
+without ``--model`` and ``$PASST_MODEL``, the paper's PaSST-S (SWA, mAP
+.476). Files of any length are read block by block, so memory does not grow
 with their length. A file that cannot be tagged (missing, undecodable,
 empty, NaN or inf samples, or any other error) gets a message on stderr
 that names it and does not stop the others; the exit status is 1 if any
@@ -28,7 +32,11 @@ import sys
 
 from tqdm import tqdm
 
-from speechbrain_passt.inference import AudioReadError, PaSSTClassifier
+from speechbrain_passt.inference import (
+    AudioReadError,
+    PaSSTClassifier,
+    release,
+)
 from speechbrain_passt.inference.loading import expand_path
 from speechbrain_passt.inference.onnx_tagger import OnnxTagger
 
@@ -56,7 +64,9 @@ def build_parser():
     parser.add_argument(
         "--model",
         default=os.environ.get("PASST_MODEL"),
-        help="pretrained folder or hub id (default: $PASST_MODEL)",
+        help="pretrained folder, released checkpoint name (passt-s, ...) "
+        "or hub id (default: $PASST_MODEL, else the paper's PaSST-S, "
+        f"{release.DEFAULT_CHECKPOINT})",
     )
     parser.add_argument(
         "--top-k", type=int, default=5, help="tags per file (default: 5)"
@@ -110,7 +120,7 @@ def load_tagger(args):
     Returns
     -------
     PaSSTClassifier or OnnxTagger
-        Either has ``labels`` and ``classify_file(path, top_k)``.
+        Either has ``labels`` and ``tag_file(path, top_k)``.
 
     Raises
     ------
@@ -173,7 +183,7 @@ def format_text(path, result, label_names, top_k, timeline=False):
     >>> tagger = PaSSTClassifier.from_modules(
     ...     PaSST(embed_dim=32, depth=1, num_heads=2), head, ["dog"]
     ... )
-    >>> result = tagger.classify_batch(torch.zeros(1, 32000))[0]
+    >>> result = tagger.tag_batch(torch.zeros(1, 32000))[0]
     >>> print(format_text("dog.wav", result, ["dog"], 1, timeline=True))
     dog.wav (1.00 s)
       0.5000  dog
@@ -243,7 +253,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.model and not args.onnx:
-        parser.error("--model DIR is required (or set PASST_MODEL)")
+        args.model = release.DEFAULT_CHECKPOINT
     if args.top_k < 1:
         parser.error("--top-k must be >= 1")
     try:
@@ -265,7 +275,7 @@ def main(argv=None):
     )
     for path in progress:
         try:
-            result = tagger.classify_file(expand_path(path), top_k=args.top_k)
+            result = tagger.tag_file(expand_path(path), top_k=args.top_k)
         except Exception as error:  # one bad file must not stop the others
             failed += 1
             tqdm.write(

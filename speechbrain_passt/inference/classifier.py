@@ -55,6 +55,7 @@ from speechbrain.dataio import audio_io  # noqa: F401 (doctests)
 
 from speechbrain_passt.inference.quantize import QUANTIZED_MODULES, same_top_k
 from speechbrain_passt.inference.results import frame_batch
+from speechbrain_passt.inference.sb_interface import AudioClassifierInterface
 from speechbrain_passt.inference.streaming import StreamWindows
 from speechbrain_passt.inference.windowed import WindowedPaSST
 from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
@@ -63,7 +64,7 @@ from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
 )
 
 
-class PaSSTClassifier(WindowedPaSST):
+class PaSSTClassifier(AudioClassifierInterface, WindowedPaSST):
     """Tag audio and extract embeddings with a pretrained PaSST.
 
     Load a pretrained folder with
@@ -71,6 +72,10 @@ class PaSSTClassifier(WindowedPaSST):
     already in memory with ``PaSSTClassifier.from_modules``; loading, the
     constructor's arguments and :meth:`quantize` are those of
     :class:`~speechbrain_passt.inference.pretrained.PaSSTPretrained`.
+    ``classify_batch`` / ``classify_file`` return what SpeechBrain's
+    ``AudioClassifier`` returns
+    (:class:`~speechbrain_passt.inference.sb_interface.AudioClassifierInterface`);
+    :meth:`tag_batch` / :meth:`tag_file` give the rich per-clip results.
 
     Arguments
     ---------
@@ -94,7 +99,12 @@ class PaSSTClassifier(WindowedPaSST):
     >>> tagger = PaSSTClassifier.from_modules(
     ...     encoder, head, ["dog", "cat", "rain"], multi_label=True
     ... )
-    >>> result = tagger.classify_batch(torch.randn(1, 32000), top_k=2)[0]
+    >>> out_prob, score, index, text_lab = tagger.classify_batch(
+    ...     torch.randn(2, 32000)
+    ... )
+    >>> out_prob.shape, score.shape, index.shape, len(text_lab)
+    (torch.Size([2, 3]), torch.Size([2]), torch.Size([2]), 2)
+    >>> result = tagger.tag_batch(torch.randn(1, 32000), top_k=2)[0]
     >>> len(result.labels), result.all_scores.shape
     (2, torch.Size([3]))
     >>> tagger.encode_batch(torch.randn(2, 16000)).shape
@@ -134,8 +144,8 @@ class PaSSTClassifier(WindowedPaSST):
         return self._means(clips, 2).unsqueeze(1)
 
     @torch.inference_mode()
-    def classify_batch(self, wavs, wav_lens=None, top_k=5, hop=None):
-        """Tag a batch of waveforms.
+    def tag_batch(self, wavs, wav_lens=None, top_k=5, hop=None):
+        """Tag a batch of waveforms: top-k tags, timeline, duration.
 
         Arguments
         ---------
@@ -160,7 +170,7 @@ class PaSSTClassifier(WindowedPaSST):
         ...     PaSSTHead(32, 3),
         ...     ["dog", "cat", "rain"],
         ... )
-        >>> results = tagger.classify_batch(torch.randn(2, 32000), top_k=2)
+        >>> results = tagger.tag_batch(torch.randn(2, 32000), top_k=2)
         >>> len(results), len(results[0].labels), results[1].all_scores.shape
         (2, 2, torch.Size([3]))
         """
@@ -174,7 +184,7 @@ class PaSSTClassifier(WindowedPaSST):
         ]
 
     @torch.inference_mode()
-    def classify_file(self, path, top_k=5, hop=None):
+    def tag_file(self, path, top_k=5, hop=None):
         """Tag an audio file of any format, rate, channel count and length.
 
         Arguments
@@ -207,7 +217,7 @@ class PaSSTClassifier(WindowedPaSST):
         ... )
         >>> path = str(getfixture("tmpdir") / "clip.flac")
         >>> audio_io.save(path, 0.1 * torch.randn(1, 44100), 44100)
-        >>> result = tagger.classify_file(path, top_k=1)
+        >>> result = tagger.tag_file(path, top_k=1)
         >>> len(result.labels), result.duration
         (1, 1.0)
         """
@@ -370,11 +380,11 @@ class PaSSTClassifier(WindowedPaSST):
         """
         if self.quantized:
             raise RuntimeError("call this on the fp32 model, before quantize()")
-        reference = self.classify_batch(wavs, wav_lens, top_k=top_k)
+        reference = self.tag_batch(wavs, wav_lens, top_k=top_k)
         originals = {name: self.mods[name] for name in QUANTIZED_MODULES}
         try:
             self.quantize()  # quantised copies; the originals stay fp32
-            candidate = self.classify_batch(wavs, wav_lens, top_k=top_k)
+            candidate = self.tag_batch(wavs, wav_lens, top_k=top_k)
         finally:
             for name, module in originals.items():
                 self.mods[name] = module

@@ -1,8 +1,11 @@
 """Checks of a pretrained folder as :class:`PaSSTClassifier` loads it.
 
 :func:`local_folder` tells a local folder (used in place, offline) from a
-hub id and reports a missing folder at once, without retries over the
-network; :func:`expand_path` expands ``~`` and environment variables; :func:`check_parts` fails early on a folder whose parts do not fit
+released checkpoint's name (converted once into a cached folder,
+:func:`~speechbrain_passt.inference.release.release_folder`) and from a hub
+id, and reports a missing folder at once, without retries over the
+network; :func:`expand_path` expands ``~`` and environment variables;
+:func:`check_parts` fails early on a folder whose parts do not fit
 together; :func:`load_unhooked_strictly` makes sure every module's weights
 were loaded strictly, once.
 
@@ -16,6 +19,7 @@ import re
 
 import torch
 
+from speechbrain_passt.inference.release import release_folder
 from speechbrain_passt.lobes.passt import PaSST
 from speechbrain_passt.weights import load_module_strict
 from speechbrain_passt.weights.registry import find_checkpoint
@@ -144,11 +148,14 @@ def local_folder(source, hparams_file="hyperparams.yaml", savedir=None):
     """The absolute local folder ``source`` names, or None for a hub id.
 
     ``~`` and environment variables are expanded. A path that exists is a
-    local folder. A name that does not exist is a hub id only in the form
-    ``owner/name`` and only when the hub has it (at most one request, see
+    local folder. A released checkpoint's name, alias or file name (or such
+    a file) gives its pretrained folder in torch hub's cache, downloaded
+    and converted on first use
+    (:func:`~speechbrain_passt.inference.release.release_folder`). Another
+    name that does not exist is a hub id only in the form ``owner/name``
+    and only when the hub has it (at most one request, see
     :func:`hub_model_status`); anything else is reported at once, without
-    network: a missing folder, or a released checkpoint's name (which
-    ``passt-convert`` turns into a folder).
+    network.
 
     Arguments
     ---------
@@ -171,7 +178,10 @@ def local_folder(source, hparams_file="hyperparams.yaml", savedir=None):
         "no such folder": a ``source`` that does not exist and is no hub
         model, or a folder without ``hparams_file``.
     NotADirectoryError
-        ``source`` is a file.
+        ``source`` is a file (not a released one).
+    speechbrain_passt.weights.CheckpointUnavailableError
+        A released checkpoint neither cached nor downloadable; the message
+        names the file, its URL and the folder to put it in.
 
     Example
     -------
@@ -195,20 +205,19 @@ def local_folder(source, hparams_file="hyperparams.yaml", savedir=None):
             )
         return folder
     if path.exists():
+        if find_checkpoint(text) is not None:
+            # A release file downloaded by hand: convert it once.
+            return release_folder(text, checkpoint_file=path)
         raise NotADirectoryError(
             f"{text} is a file; pass the pretrained folder that holds "
-            f"{hparams_file}"
+            f"{hparams_file}, or convert the checkpoint first "
+            f"(passt-convert {text} DIR)"
         )
-    missing = f"no such folder: {text} (relative to {os.getcwd()})"
-    checkpoint = None
-    if "/" not in text or text.endswith(".pt"):
+    if "/" not in text and os.sep not in text:  # a name, not a path
         checkpoint = find_checkpoint(text)
-    if checkpoint is not None:
-        raise FileNotFoundError(
-            f"{missing}; it names the released checkpoint "
-            f"{checkpoint.name}: convert it into a pretrained folder first "
-            f"(passt-convert {text} DIR) and pass DIR"
-        )
+        if checkpoint is not None:
+            return release_folder(checkpoint.name)
+    missing = f"no such folder: {text} (relative to {os.getcwd()})"
     if is_hub_id(text):
         reason = hub_model_status(text, hparams_file, savedir)
         if reason is None:

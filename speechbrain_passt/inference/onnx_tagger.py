@@ -8,7 +8,9 @@ clips shorter than one patch are zero-padded to one patch, longer clips are
 cut into windows of the time encoding's length every ``hop``
 (:mod:`~speechbrain_passt.inference.windows`), the clip's logits are the
 mean of its windows' logits. The graph takes equal-length clips, so windows
-run in batches of equal length.
+run in batches of equal length. ``tag_batch`` / ``tag_file`` give the rich
+per-clip results, ``classify_batch`` / ``classify_file`` SpeechBrain's
+``AudioClassifier`` tuple.
 
 Authors
  * speechbrain-passt developers 2026
@@ -20,6 +22,7 @@ import torch
 
 from speechbrain_passt.data.audio import read_audio
 from speechbrain_passt.inference.results import tagging_result
+from speechbrain_passt.inference.sb_interface import AudioClassifierInterface
 from speechbrain_passt.inference.windows import (
     WindowPlan,
     cut_windows,
@@ -36,7 +39,7 @@ METADATA_KEYS = (
 )
 
 
-class OnnxTagger:
+class OnnxTagger(AudioClassifierInterface):
     """Tag audio with an ONNX file written by ``passt-export``.
 
     Arguments
@@ -73,9 +76,11 @@ class OnnxTagger:
     >>> tagger = OnnxTagger(export_onnx(model, getfixture("tmpdir") / "m.onnx"))
     >>> tagger.labels, tagger.sample_rate, tagger.window_samples
     (['dog', 'cat', 'rain'], 32000, 68800)
-    >>> result = tagger.classify_batch(torch.randn(1, 100000), top_k=2)[0]
+    >>> result = tagger.tag_batch(torch.randn(1, 100000), top_k=2)[0]
     >>> len(result.labels), result.timeline.scores.shape
     (2, torch.Size([2, 3]))
+    >>> tagger.classify_batch(torch.randn(2, 32000))[0].shape
+    torch.Size([2, 3])
     """
 
     def __init__(self, path, hop=None, window_batch_size=8, providers=None):
@@ -147,7 +152,7 @@ class OnnxTagger:
         )
         return torch.from_numpy(logits), torch.from_numpy(embedding)
 
-    def classify_batch(self, wavs, wav_lens=None, top_k=5, hop=None):
+    def tag_batch(self, wavs, wav_lens=None, top_k=5, hop=None):
         """Tag a batch of waveforms of any length.
 
         Arguments
@@ -204,7 +209,7 @@ class OnnxTagger:
             )
         ]
 
-    def classify_file(self, path, top_k=5, hop=None):
+    def tag_file(self, path, top_k=5, hop=None):
         """Tag an audio file of any format, rate, channel count and length.
 
         Arguments
@@ -227,7 +232,7 @@ class OnnxTagger:
             The file is missing, cannot be decoded or is empty.
         """
         wav = read_audio(path, self.sample_rate)
-        return self.classify_batch(wav.unsqueeze(0), top_k=top_k, hop=hop)[0]
+        return self.tag_batch(wav.unsqueeze(0), top_k=top_k, hop=hop)[0]
 
 
 def _equal_length_batches(waves, size):

@@ -132,7 +132,11 @@ class PaSSTPretrained(Pretrained):
 
         A local directory is used in place and offline: its absolute path
         overrides ``pretrained_path``, so a moved or copied folder still
-        loads. A name that does not exist is a hub id (downloaded to the
+        loads. A released checkpoint's name (``passt-s``, a hear21passt
+        alias, the release file's name) is its pretrained folder in torch
+        hub's cache, downloaded and converted on first use
+        (:func:`~speechbrain_passt.inference.release.release_folder`).
+        Another name that does not exist is a hub id (downloaded to the
         library's standard cache) only in the form ``owner/name`` and when
         the hub has it; anything else is "no such folder" at once
         (:func:`~speechbrain_passt.inference.loading.local_folder`). ``~``
@@ -142,7 +146,7 @@ class PaSSTPretrained(Pretrained):
         Arguments
         ---------
         source : str or os.PathLike
-            A pretrained folder or a hub id.
+            A pretrained folder, a released checkpoint's name or a hub id.
         hparams_file : str, optional (default: "hyperparams.yaml")
             Name of the HyperPyYAML file in ``source``.
         overrides : dict, optional
@@ -163,7 +167,9 @@ class PaSSTPretrained(Pretrained):
         ------
         FileNotFoundError
             No such folder (and no such hub model), or a folder without
-            ``hparams_file``.
+            ``hparams_file``; a released checkpoint neither cached nor
+            downloadable (the message names the file, its URL and the
+            folder to put it in).
 
         Example
         -------

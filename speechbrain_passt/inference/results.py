@@ -3,8 +3,10 @@
 :class:`TaggingResult` holds a clip's top-k tags, every class's score, its
 logits (the mean of its windows' logits) and a :class:`Timeline` of the
 per-window scores; :func:`tagging_result` builds it from window logits.
-:class:`FrameEmbeddings` holds frame-level embeddings with their times;
-:func:`frame_batch` pads clips of different lengths into one.
+:func:`classifier_outputs` turns them into the tuple SpeechBrain's
+``AudioClassifier.classify_batch`` returns. :class:`FrameEmbeddings` holds
+frame-level embeddings with their times; :func:`frame_batch` pads clips of
+different lengths into one.
 
 Authors
  * speechbrain-passt developers 2026
@@ -306,6 +308,50 @@ def tagging_result(
             logits=window_logits,
         ),
     )
+
+
+def classifier_outputs(results, names):
+    """What SpeechBrain's ``AudioClassifier.classify_batch`` returns.
+
+    Arguments
+    ---------
+    results : list of TaggingResult
+        One per clip.
+    names : list of str
+        Class names in head output order.
+
+    Returns
+    -------
+    out_prob : torch.Tensor
+        ``[batch, classes]`` scores: sigmoid of the clip logits for
+        multi-label heads, softmax for single-label heads.
+    score : torch.Tensor
+        ``[batch]`` the best class's score.
+    index : torch.Tensor
+        ``[batch]`` the best class's index (int64).
+    text_lab : list of str
+        The best class's label, one per clip.
+
+    Example
+    -------
+    >>> results = [
+    ...     tagging_result(
+    ...         torch.tensor([[0.0, 2.0]]),
+    ...         torch.tensor([0.0]),
+    ...         torch.tensor([1.0]),
+    ...         1.0,
+    ...         ["a", "b"],
+    ...     )
+    ... ]
+    >>> out_prob, score, index, text_lab = classifier_outputs(
+    ...     results, ["a", "b"]
+    ... )
+    >>> out_prob.shape, index.tolist(), text_lab
+    (torch.Size([1, 2]), [1], ['b'])
+    """
+    out_prob = torch.stack([result.all_scores for result in results])
+    score, index = torch.max(out_prob, dim=-1)
+    return out_prob, score, index, [names[i] for i in index.tolist()]
 
 
 def frame_batch(clips):
