@@ -8,6 +8,9 @@ later windows may still need are kept (about one window plus one block), so
 memory does not grow with the clip's length. The windows are those of
 ``plan.starts(size)`` on the whole clip, with the same samples.
 
+:func:`release_free_memory` returns the heap's free pages to the system
+between blocks, so that fragmentation does not grow the resident memory.
+
 :class:`ColumnStitcher` joins the frame columns of a clip's windows, which
 lie on one :class:`~speechbrain_passt.inference.windows.ColumnGrid`: each
 overlap between consecutive windows is cut in its middle, so a column comes
@@ -17,9 +20,48 @@ Authors
  * speechbrain-passt developers 2026
 """
 
+import ctypes
+import functools
+
 import torch
 
 from speechbrain_passt.inference.windows import WindowPlan  # noqa: F401
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's ``malloc_trim``, or None where the C library has none."""
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError):
+        return None
+
+
+def release_free_memory():
+    """Give the memory the allocator holds free back to the system.
+
+    Tagging a long file allocates and frees large temporaries (waveform
+    blocks, spectrograms, tokens) between small outputs that stay; glibc's
+    heap then keeps freed pages it cannot return from its top, and the
+    resident memory of ``passt-tag`` on a 3-hour file grew by 0.1-0.7 GB,
+    varying between runs. ``malloc_trim(0)`` returns every free page (about
+    10 ms); elsewhere than glibc this does nothing.
+
+    Returns
+    -------
+    bool
+        Whether memory was trimmed (glibc only).
+
+    Example
+    -------
+    >>> release_free_memory() in (True, False)
+    True
+    """
+    trim = _malloc_trim()
+    if trim is None:
+        return False
+    trim(0)
+    return True
 
 
 class StreamWindows:

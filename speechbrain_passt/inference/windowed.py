@@ -20,7 +20,10 @@ from speechbrain_passt.inference.loading import expand_path
 from speechbrain_passt.inference.pretrained import PaSSTPretrained
 from speechbrain_passt.inference.results import tagging_result
 from speechbrain_passt.inference.runner import run_in_batches
-from speechbrain_passt.inference.streaming import ColumnStitcher
+from speechbrain_passt.inference.streaming import (
+    ColumnStitcher,
+    release_free_memory,
+)
 from speechbrain_passt.inference.windows import (
     ColumnGrid,
     WindowPlan,
@@ -93,6 +96,7 @@ class WindowedPaSST(PaSSTPretrained):
         for block in blocks:
             for start, wave in stream.push(block):
                 yield 0, start, wave
+            release_free_memory()  # bounded by a block, not the file
         for start, wave in stream.finish():
             yield 0, start, wave
 
