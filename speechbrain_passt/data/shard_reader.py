@@ -182,8 +182,9 @@ class ShardReader:
         """
         path, offset, size = self.locate(key)
         name = f"{key} in {path}"
+        fd = self._open(path, name)
         try:
-            data = os.pread(self._open(path, name), size, offset)
+            data = os.pread(fd, size, offset)
         except OSError as error:
             raise AudioReadError(name, UNREADABLE, str(error)) from error
         if len(data) != size:
