@@ -5,6 +5,7 @@ bad or missing members reported like missing clips."""
 import json
 import os
 import pickle
+import shutil
 
 import pytest
 import soundfile
@@ -257,24 +258,30 @@ def test_empty_member_is_reported(tmp_path):
 def test_written_once_kept_when_complete_and_cache_may_go(prepared, tmp_path):
     files, hparams = prepared
     manifests = {"train": files["train"], "eval": files["eval"]}
-    folder = tmp_path / "shards"
-    write_shards(manifests, hparams["cache_folder"], folder, 3)
+    cache, folder = tmp_path / "cache", tmp_path / "shards"
+    shutil.copytree(hparams["cache_folder"], cache)
+    write_shards(manifests, cache, folder, 3)
     shards = sorted(folder.glob("*.tar"))
     before = {p: p.read_bytes() for p in shards}
     stamps = {p: p.stat().st_mtime_ns for p in shards}
-    # The same manifests and options: nothing is written.
-    write_shards(manifests, hparams["cache_folder"], folder, 3)
-    assert {p: p.stat().st_mtime_ns for p in shards} == stamps
     # An interrupted run: the index and one shard are gone; the complete
     # shards are kept, the lost one is written again, byte for byte.
     (folder / INDEX_NAME).unlink()
     shards[0].unlink()
-    write_shards(manifests, hparams["cache_folder"], folder, 3)
+    write_shards(manifests, cache, folder, 3)
     assert {p: p.read_bytes() for p in shards} == before
     assert all(p.stat().st_mtime_ns == stamps[p] for p in shards[1:])
+    # The same manifests and options: nothing to do, even without the
+    # cache, and every clip reads from the shards.
+    shutil.rmtree(cache)
+    stamps = {p: p.stat().st_mtime_ns for p in shards}
+    assert write_shards(manifests, cache, folder, 3)["left_out"] == []
+    assert {p: p.stat().st_mtime_ns for p in shards} == stamps
     reader = ShardReader(folder)
-    key = member_key(next(iter(_entries(files["eval"]).values()))["wav"])[0]
-    assert reader.read(key, 32000).numel() == 32000
+    for manifest in manifests.values():
+        for entry in _entries(manifest).values():
+            key = member_key(entry["wav"])[0]
+            assert reader.read(key, 32000).numel() == 32000
 
 
 def test_unknown_data_format_and_files_default(prepared):

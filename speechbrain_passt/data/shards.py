@@ -245,7 +245,9 @@ def write_shards(
     Nothing is done when the index was written from the same manifests
     and options. A complete shard of an interrupted run that holds the
     planned clips is kept; shards are written under a temporary name and
-    renamed, and the index is written last.
+    renamed, and the index is written last. The record covers the
+    manifests, not the cached audio: after re-caching the same clips
+    differently, delete the shard folder.
 
     Arguments
     ---------
