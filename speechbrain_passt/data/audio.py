@@ -335,16 +335,57 @@ def iter_audio_blocks(path, sample_rate, block_seconds=BLOCK_SECONDS):
     32000
     """
     path = os.fspath(path)
-    rate, _, _ = check_audio_file(path)
-    try:
-        check_rates(rate, int(sample_rate))
-    except ValueError as error:
-        raise AudioReadError(path, UNREADABLE, str(error)) from error
-    stream = StreamResampler(rate, sample_rate)
-    block_frames = max(1, int(block_seconds * rate))
+    check_audio_file(path)
+    yield from decode_blocks(path, sample_rate, block_seconds)
+
+
+def decode_blocks(source, sample_rate, block_seconds=BLOCK_SECONDS, name=None):
+    """Decode audio block by block as mono float32 at ``sample_rate``,
+    with the checks of :func:`iter_audio_blocks`.
+
+    Arguments
+    ---------
+    source : str or os.PathLike or file-like
+        A file, or a binary file object holding an encoded file (e.g. a
+        member of a tar shard read into ``io.BytesIO``).
+    sample_rate : int
+        The wanted rate in Hz.
+    block_seconds : float, optional
+        Seconds decoded at a time.
+    name : str, optional
+        What error messages call the audio (default: ``source``).
+
+    Yields
+    ------
+    torch.Tensor
+        ``[samples]`` float32 blocks at ``sample_rate``.
+
+    Raises
+    ------
+    AudioReadError
+        Undecodable, empty or non-finite audio (named ``name``).
+
+    Example
+    -------
+    >>> import io
+    >>> data = io.BytesIO()
+    >>> soundfile.write(data, np.zeros(1600), 16000, format="FLAC")
+    >>> _ = data.seek(0)
+    >>> sum(len(b) for b in decode_blocks(data, 32000, name="x.flac"))
+    3200
+    >>> list(decode_blocks(io.BytesIO(b"junk"), 32000, name="x.flac"))
+    Traceback (most recent call last):
+    ...
+    speechbrain_passt.data.audio.AudioReadError: audio file x.flac: could not be decoded ...
+    """
+    name = os.fspath(source) if name is None else name
     count = 0
     try:
-        with soundfile.SoundFile(path) as audio:
+        with soundfile.SoundFile(source) as audio:
+            rate = audio.samplerate
+            check_rates(rate, int(sample_rate))
+            stream = StreamResampler(rate, sample_rate)
+            block_frames = max(1, int(block_seconds * rate))
             while True:
                 block = audio.read(
                     block_frames, dtype="float32", always_2d=True
@@ -352,15 +393,15 @@ def iter_audio_blocks(path, sample_rate, block_seconds=BLOCK_SECONDS):
                 if len(block) == 0:
                     break
                 if not np.isfinite(block).all():
-                    raise AudioReadError(path, NON_FINITE)
+                    raise AudioReadError(name, NON_FINITE)
                 count += len(block)
                 yield stream(torch.from_numpy(block.mean(axis=1)))
     except AudioReadError:
         raise
     except Exception as error:
-        raise AudioReadError(path, UNREADABLE, error_detail(error)) from error
+        raise AudioReadError(name, UNREADABLE, error_detail(error)) from error
     if count == 0:
-        raise AudioReadError(path, EMPTY)
+        raise AudioReadError(name, EMPTY)
     yield stream.flush()
 
 

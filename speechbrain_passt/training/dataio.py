@@ -167,6 +167,12 @@ class ClipLoader:
         Give None (with a warning naming the file, and a count in
         ``skipped``) for a clip that cannot be read, instead of raising;
         for training with :func:`collate_skipping_bad_clips`.
+    reader : callable, optional
+        ``reader(path, sample_rate) -> [samples]`` float32 tensor, raising
+        ``AudioReadError`` for a bad clip; default
+        :func:`~speechbrain_passt.data.audio.read_audio` (the file). A
+        :class:`~speechbrain_passt.data.shard_reader.ShardReader` reads the
+        clip from indexed tar shards instead.
 
     Example
     -------
@@ -186,6 +192,7 @@ class ClipLoader:
         roll_samples=0,
         crop="start",
         skip_bad=False,
+        reader=None,
     ):
         if crop not in ("start", "random"):
             raise ValueError(f"crop must be start or random, got {crop!r}")
@@ -200,14 +207,16 @@ class ClipLoader:
         self.roll_samples = roll_samples
         self.skip_bad = skip_bad
         self.skipped = 0  # per process: each DataLoader worker counts its own
+        self.reader = read_audio if reader is None else reader
 
     def read(self, path):
-        """Read a file as a mono waveform at ``sample_rate``.
+        """Read a clip as a mono waveform at ``sample_rate``.
 
         Arguments
         ---------
         path : str
-            Audio file.
+            Audio file (or, with a shard ``reader``, the clip's path under
+            the shard folder).
 
         Returns
         -------
@@ -220,7 +229,7 @@ class ClipLoader:
             Missing, undecodable, empty or non-finite audio; the message
             names the file.
         """
-        return read_audio(path, self.sample_rate)
+        return self.reader(path, self.sample_rate)
 
     def __call__(self, path):
         """Read, fit to length and augment one clip.
