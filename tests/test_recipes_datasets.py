@@ -227,6 +227,25 @@ def test_audioset_demo_row_runs_and_its_export_tags(tmp_path):
     clip = next((data / "audios" / "eval_segments").glob("Y*.wav"))
     assert tag_main([str(clip), "--model", str(out / "pretrained_model")]) == 0
 
+    # The same run reading the clips from indexed WebDataset shards gives
+    # the same results (issue 14: same manifests, sampler and metrics).
+    sharded = tmp_path / "out_shards"
+    check_ok(
+        run_row(
+            row,
+            sharded,
+            [
+                f"--data_folder={data}",
+                "--data_format=shards",
+                "--clips_per_shard=5",
+            ],
+        )
+    )
+    shard_results = json.loads((sharded / "results.json").read_text())
+    assert list((data / "shards_32k").glob("*.tar"))
+    for key in ("mAP", "swa_mAP", "loss"):
+        assert shard_results[key] == pytest.approx(results[key], abs=1e-6)
+
 
 def test_audioset_without_data_folder_says_what_is_missing():
     result = subprocess.run(

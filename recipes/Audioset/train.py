@@ -32,6 +32,7 @@ from speechbrain_passt.data.synthetic_audioset import (
     generate_synthetic_audioset,
 )
 from speechbrain_passt.training import PaSSTBrain, class_balanced_sampler
+from speechbrain_passt.training.data_format import prepare_audio_source
 from speechbrain_passt.training.datasets import (
     class_labels,
     clip_datasets,
@@ -72,8 +73,11 @@ def dataio_prep(hparams, files, num_classes):
         "train": clip_loader(hparams, augment=True, skip_bad=True),
         "eval": clip_loader(hparams),
     }
+    # The same manifests either way; only where the clips' bytes come from
+    # differs (data_format: files or shards).
+    root, loaders = prepare_audio_source(hparams, files, loaders)
     return clip_datasets(
-        hparams["cache_folder"],
+        root,
         files,
         loaders,
         multi_label_target(num_classes),

@@ -34,10 +34,9 @@ def prepare_audio_source(hparams, files, loaders):
     Arguments
     ---------
     hparams : dict
-        Provides ``cache_folder`` and optionally ``data_format`` (``files``
-        or ``shards``; default ``files``); for shards ``shard_folder`` and
-        optionally ``clips_per_shard`` (default 1000) and
-        ``prepare_workers`` (processes writing shards, default 0).
+        Provides ``cache_folder``, ``data_format`` (``files`` or
+        ``shards``) and, for shards, ``shard_folder``, ``clips_per_shard``
+        and ``prepare_workers`` (processes writing shards).
     files : dict
         The prepare script's result (``split -> manifest``).
     loaders : dict
@@ -65,15 +64,16 @@ def prepare_audio_source(hparams, files, loaders):
     >>> soundfile.write(tmp / "cache/e/Ya.flac", numpy.ones(80), 8000)
     >>> entries = {"a": {"wav": "{data_root}/e/Ya.flac"}}
     >>> _ = (tmp / "eval.json").write_text(json.dumps(entries))
-    >>> hparams = {"cache_folder": str(tmp / "cache")}
-    >>> hparams.update(data_format="shards", shard_folder=str(tmp / "sh"))
+    >>> hparams = {"cache_folder": str(tmp / "cache"), "data_format": "shards"}
+    >>> hparams.update(shard_folder=str(tmp / "sh"), clips_per_shard=1000)
+    >>> hparams["prepare_workers"] = 0
     >>> root, loaders = prepare_audio_source(
     ...     hparams, {"eval": tmp / "eval.json"}, {"eval": ClipLoader(8000)}
     ... )
     >>> loaders["eval"](f"{root}/e/Ya.flac").shape
     torch.Size([80])
     """
-    data_format = hparams.get("data_format", "files")
+    data_format = hparams["data_format"]
     if data_format not in DATA_FORMATS:
         raise ValueError(
             f"data_format must be one of {DATA_FORMATS}, got {data_format!r}"
@@ -84,8 +84,8 @@ def prepare_audio_source(hparams, files, loaders):
         "manifests": {split: files[split] for split in loaders},
         "cache_folder": hparams["cache_folder"],
         "shard_folder": hparams["shard_folder"],
-        "clips_per_shard": hparams.get("clips_per_shard", CLIPS_PER_SHARD),
-        "num_workers": hparams.get("prepare_workers", 0),
+        "clips_per_shard": hparams["clips_per_shard"],
+        "num_workers": hparams["prepare_workers"],
     }
     run_on_main(write_shards, kwargs=kwargs)
     reader = ShardReader(hparams["shard_folder"])
