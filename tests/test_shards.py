@@ -65,6 +65,7 @@ def prepared(tmp_path_factory):
         cache_folder=str(root / "cache"),
         shard_folder=str(root / "shards"),
         clips_per_shard=2,
+        prepare_workers=0,
     )
     return files, hparams
 
@@ -284,10 +285,12 @@ def test_written_once_kept_when_complete_and_cache_may_go(prepared, tmp_path):
             assert reader.read(key, 32000).numel() == 32000
 
 
-def test_unknown_data_format_and_files_default(prepared):
+def test_unknown_data_format_and_files(prepared):
     files, hparams = prepared
     loaders = {"eval": clip_loader(hparams)}
-    root, same = prepare_audio_source(hparams, files, loaders)
+    root, same = prepare_audio_source(
+        dict(hparams, data_format="files"), files, loaders
+    )
     assert root == hparams["cache_folder"] and same is loaders
     with pytest.raises(ValueError, match="data_format"):
         prepare_audio_source(dict(hparams, data_format="tar"), files, loaders)
