@@ -4,6 +4,7 @@ Usage::
 
     passt-tag FILE... [--model MODEL] [--top-k K] [--json] [--timeline]
               [--hop SECONDS] [--device DEVICE] [--quantize]
+              [--precision {fp32,bf16,int8,auto}] [--compile]
     passt-tag FILE... --onnx MODEL.onnx [--top-k K] [--json] [--timeline]
               [--hop SECONDS]
 
@@ -39,6 +40,7 @@ from speechbrain_passt.inference import (
 )
 from speechbrain_passt.inference.loading import expand_path
 from speechbrain_passt.inference.onnx_tagger import OnnxTagger
+from speechbrain_passt.inference.precision import check_precision
 
 
 def build_parser():
@@ -97,7 +99,19 @@ def build_parser():
     parser.add_argument(
         "--quantize",
         action="store_true",
-        help="int8 dynamic quantisation of the Linear layers (CPU only)",
+        help="the same as --precision int8",
+    )
+    parser.add_argument(
+        "--precision",
+        default=None,
+        help="fp32, bf16, int8 or auto (the fastest one this machine "
+        "supports whose accuracy check passes) for the encoder and head; "
+        "default: fp32 on the CPU, bf16 on CUDA",
+    )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="torch.compile the encoder and head (pays off on many files)",
     )
     parser.add_argument(
         "--onnx",
@@ -125,7 +139,8 @@ def load_tagger(args):
     Raises
     ------
     ValueError
-        ``--onnx`` with ``--device`` other than cpu or with ``--quantize``.
+        ``--onnx`` with ``--device`` other than cpu, ``--quantize``,
+        ``--precision`` or ``--compile``; a bad ``--precision``.
 
     Example
     -------
@@ -135,21 +150,30 @@ def load_tagger(args):
     ... )
     Traceback (most recent call last):
     ...
-    ValueError: --onnx runs in ONNX Runtime on the CPU: no --device or --quantize
+    ValueError: --onnx (CPU) takes no --device, --quantize, --precision or --compile
     """
     if args.onnx:
-        if args.device != "cpu" or args.quantize:
+        if (
+            args.device != "cpu"
+            or args.quantize
+            or args.precision
+            or args.compile
+        ):
             raise ValueError(
-                "--onnx runs in ONNX Runtime on the CPU: no --device or "
-                "--quantize"
+                "--onnx (CPU) takes no --device, --quantize, --precision "
+                "or --compile"
             )
         return OnnxTagger(expand_path(args.onnx), hop=args.hop)
+    if args.precision is not None:
+        check_precision(args.precision, "--precision")
     return PaSSTClassifier.from_hparams(
         expand_path(args.model),
         savedir=args.savedir and expand_path(args.savedir),
         run_opts={"device": args.device},
         hop=args.hop,
         quantize=args.quantize,
+        precision=args.precision,
+        compile=args.compile,
     )
 
 

@@ -40,11 +40,12 @@ index or file): relative lengths outside (0, 1] or of the wrong shape, NaN
 or inf samples, and outputs that are not finite
 (:mod:`~speechbrain_passt.inference.checks`).
 
-Everything runs in inference mode without gradients, on CPU or CUDA (with
-bf16 autocast on CUDA; the front-end stays in fp32). Dynamic int8
-quantisation of the Linear layers is an opt-in for CPU tagging
-(:meth:`PaSSTClassifier.quantize`); check it on your own clips with
-:meth:`PaSSTClassifier.quantization_keeps_top_k`.
+Everything runs in inference mode without gradients, on CPU or CUDA. The
+encoder and head run in fp32 (CPU default), bf16 autocast (CUDA default),
+int8 or the fastest precision whose accuracy check passes
+(``precision="auto"``), optionally compiled; the front-end stays in fp32
+(:mod:`~speechbrain_passt.inference.precision`). Check int8 on your own
+clips with :meth:`PaSSTClassifier.quantization_keeps_top_k`.
 
 Authors
  * speechbrain-passt developers 2026
@@ -83,7 +84,8 @@ class PaSSTClassifier(AudioClassifierInterface, WindowedPaSST):
         Passed to ``PaSSTPretrained`` (``modules``, ``hparams``, ...).
     **kwargs
         Passed to ``PaSSTPretrained`` (``run_opts``, ``hop``,
-        ``window_batch_size``, ``quantize``, ``cuda_bf16``, ...).
+        ``window_batch_size``, ``quantize``, ``cuda_bf16``, ``precision``,
+        ``compile``, ...).
 
     Raises
     ------
@@ -382,6 +384,7 @@ class PaSSTClassifier(AudioClassifierInterface, WindowedPaSST):
             raise RuntimeError("call this on the fp32 model, before quantize()")
         reference = self.tag_batch(wavs, wav_lens, top_k=top_k)
         originals = {name: self.mods[name] for name in QUANTIZED_MODULES}
+        precision = self.precision
         try:
             self.quantize()  # quantised copies; the originals stay fp32
             candidate = self.tag_batch(wavs, wav_lens, top_k=top_k)
@@ -389,4 +392,5 @@ class PaSSTClassifier(AudioClassifierInterface, WindowedPaSST):
             for name, module in originals.items():
                 self.mods[name] = module
             self.quantized = False
+            self.precision = precision
         return same_top_k(reference, candidate)

@@ -6,25 +6,33 @@
 checks that the parts fit together and that every weight was loaded
 strictly (:mod:`speechbrain_passt.inference.loading`), reads audio files
 through :func:`speechbrain_passt.data.audio.read_audio`, knows the window
-size of the model and can quantise it to int8
-(:mod:`speechbrain_passt.inference.quantize`).
+size of the model and sets the precision of the encoder and head (fp32,
+bf16, int8 or auto, optionally compiled;
+:mod:`speechbrain_passt.inference.precision`).
 
 Authors
  * speechbrain-passt developers 2026
 """
 
-import torch  # noqa: F401 (doctests)
+import logging
+
+import torch
 from speechbrain.dataio import audio_io  # noqa: F401 (doctests)
 from speechbrain.dataio.encoder import CategoricalEncoder
 from speechbrain.dataio.preprocess import AudioNormalizer
 from speechbrain.inference.interfaces import Pretrained
 
 from speechbrain_passt.data.audio import read_audio
+from speechbrain_passt.inference.auto_precision import auto_precision
 from speechbrain_passt.inference.loading import (
     check_parts,
     expand_path,
     load_unhooked_strictly,
     local_folder,
+)
+from speechbrain_passt.inference.precision import (
+    check_precision,
+    compile_eval,
 )
 from speechbrain_passt.inference.quantize import (
     QUANTIZED_MODULES,
@@ -36,6 +44,8 @@ from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
     PaSST,  # noqa: F401
     PaSSTHead,  # noqa: F401
 )
+
+logger = logging.getLogger(__name__)
 
 
 class PaSSTPretrained(Pretrained):
@@ -64,18 +74,26 @@ class PaSSTPretrained(Pretrained):
     window_batch_size : int, optional (default: 8)
         Windows the encoder runs at once.
     quantize : bool, optional (default: False)
-        Apply dynamic int8 quantisation to the Linear layers (CPU only),
-        see :meth:`quantize`.
+        Alias of ``precision="int8"``, see :meth:`quantize`.
     cuda_bf16 : bool, optional (default: True)
-        Run the encoder and head under bf16 autocast on CUDA.
+        Run the encoder and head under bf16 autocast on CUDA when no
+        ``precision`` is given.
+    precision : str, optional
+        ``"fp32"``, ``"bf16"``, ``"int8"`` or ``"auto"`` for the encoder and
+        head (also ``run_opts={"precision": ...}``), see
+        :meth:`set_precision`. Default: fp32 on the CPU, bf16 on CUDA (with
+        ``cuda_bf16``).
+    compile : bool, optional (default: False)
+        ``torch.compile`` the encoder and head (inductor with freezing);
+        also ``run_opts={"compile": True}``.
     **kwargs
         Passed to ``Pretrained``.
 
     Raises
     ------
     ValueError
-        Missing modules, parts that do not fit together, a bad hop or
-        ``window_batch_size``.
+        Missing modules, parts that do not fit together, a bad hop,
+        ``window_batch_size`` or ``precision``.
     speechbrain_passt.weights.CheckpointMismatchError
         Weights that do not fit their module.
 
@@ -100,8 +118,23 @@ class PaSSTPretrained(Pretrained):
         window_batch_size=8,
         quantize=False,
         cuda_bf16=True,
+        precision=None,
+        compile=False,
         **kwargs,
     ):
+        # Ours, not SpeechBrain's run_opts "precision" (fp32/fp16/bf16 AMP)
+        # and "compile" (every module, without freezing).
+        run_opts = dict(kwargs.get("run_opts") or {})
+        precision = run_opts.pop("precision", precision)
+        compile = run_opts.pop("compile", compile)
+        if "run_opts" in kwargs:
+            kwargs["run_opts"] = run_opts
+        if precision is not None:
+            check_precision(precision)
+        if quantize and precision not in (None, "int8"):
+            raise ValueError(
+                f"quantize=True means precision='int8', not {precision!r}"
+            )
         super().__init__(*args, **kwargs)
         missing = [
             name for name in self.MODULES_NEEDED if name not in self.mods
@@ -115,6 +148,12 @@ class PaSSTPretrained(Pretrained):
         self.window_batch_size = window_batch_size
         self.cuda_bf16 = cuda_bf16
         self.quantized = False
+        self.compiled = False
+        self.precision = (
+            "bf16"
+            if cuda_bf16 and torch.device(self.device).type == "cuda"
+            else "fp32"
+        )
         check_parts(self.mods, self.hparams, self.audio_normalizer)
         pretrainer = getattr(self.hparams, "pretrainer", None)
         if pretrainer is not None:
@@ -122,7 +161,11 @@ class PaSSTPretrained(Pretrained):
         self.hop = self.window_seconds / 2 if hop is None else hop
         hop_samples(self.hop, self.sample_rate, self.window_samples)
         if quantize:
-            self.quantize()
+            precision = "int8"
+        if precision is not None:
+            self.set_precision(precision)
+        if compile:
+            self.compile_for_inference()
 
     @classmethod
     def from_hparams(
@@ -154,7 +197,8 @@ class PaSSTPretrained(Pretrained):
         **kwargs
             ``savedir``, ``run_opts`` (e.g. ``{"device": "cuda:0"}``),
             ``fetch_config``, and the constructor's keyword arguments
-            (``hop``, ``window_batch_size``, ``quantize``, ``cuda_bf16``).
+            (``hop``, ``window_batch_size``, ``quantize``, ``cuda_bf16``,
+            ``precision``, ``compile``).
 
         Returns
         -------
@@ -334,16 +378,34 @@ class PaSSTPretrained(Pretrained):
     def quantize(self):
         """Quantise the Linear layers of the encoder and head to int8.
 
-        Dynamic quantisation (``torch.ao.quantization.quantize_dynamic``):
-        weights stored in int8, activations quantised on the fly. CPU only;
-        irreversible on this instance. Faster CPU tagging; check that it
-        keeps your top labels with
-        ``PaSSTClassifier.quantization_keeps_top_k`` first.
+        The same as ``set_precision("int8")``
+        (:class:`~speechbrain_passt.inference.precision.Int8Linear`:
+        int8 weights, activations quantised on the fly), on the CPU or
+        CUDA; irreversible on this instance. Check that it keeps your top
+        labels with ``PaSSTClassifier.quantization_keeps_top_k`` first.
+        """
+        self.set_precision("int8")
+
+    def set_precision(self, precision):
+        """Set the precision of the encoder and head.
+
+        The front-end stays fp32. ``"bf16"`` runs them under bf16 autocast
+        (CPU or CUDA); ``"int8"`` replaces their Linear layers by int8 ones
+        (irreversible on this instance); ``"auto"`` measures the probe of
+        :func:`~speechbrain_passt.inference.precision.probe_waves` in each
+        precision the device supports and takes the fastest one within
+        0.02 of fp32's probabilities with the same top-5 (cached per model
+        and device, logged).
+
+        Arguments
+        ---------
+        precision : str
+            ``"fp32"``, ``"bf16"``, ``"int8"`` or ``"auto"``.
 
         Raises
         ------
-        RuntimeError
-            The model is not on the CPU.
+        ValueError
+            Another value, or leaving int8 once set.
 
         Example
         -------
@@ -352,17 +414,31 @@ class PaSSTPretrained(Pretrained):
         ...     PaSSTHead(32, 1),
         ...     ["x"],
         ... )
-        >>> model.quantize()
-        >>> model.quantized
+        >>> model.set_precision("auto")
+        >>> model.precision in ("fp32", "bf16", "int8")
         True
         """
-        if self.device_type != "cpu":
-            raise RuntimeError(
-                "dynamic int8 quantisation runs on the CPU only; load the "
-                f"model with run_opts={{'device': 'cpu'}} (now {self.device})"
+        check_precision(precision)
+        if precision == "auto":
+            precision = auto_precision(self, logger)
+        if self.quantized and precision != "int8":
+            raise ValueError(
+                f"precision={precision!r}: the model is already int8"
             )
-        if self.quantized:
-            return
+        if precision == "int8" and not self.quantized:
+            for name in QUANTIZED_MODULES:
+                self.mods[name] = quantize_linear_int8(self.mods[name])
+            self.quantized = True
+        self.precision = precision
+
+    def compile_for_inference(self):
+        """``torch.compile`` the encoder and head for inference.
+
+        Inductor with freezing
+        (:func:`~speechbrain_passt.inference.precision.compile_eval`), in
+        the current precision (set it first); each new input shape
+        compiles on its first call.
+        """
         for name in QUANTIZED_MODULES:
-            self.mods[name] = quantize_linear_int8(self.mods[name])
-        self.quantized = True
+            self.mods[name] = compile_eval(self.mods[name])
+        self.compiled = True

@@ -1,9 +1,11 @@
 """Dynamic int8 quantisation for CPU tagging.
 
 The Linear layers of the encoder and head (nearly all of PaSST's compute)
-are quantised with ``torch.ao.quantization.quantize_dynamic``: weights
-stored in int8, activations quantised on the fly. It is an opt-in of
-:class:`~speechbrain_passt.inference.PaSSTClassifier` (``quantize=True`` or
+are quantised with :func:`~speechbrain_passt.inference.precision.to_int8`:
+weights stored in int8, activations quantised on the fly (no deprecated
+``torch.ao.quantization`` API). It is ``precision="int8"`` of
+:class:`~speechbrain_passt.inference.PaSSTClassifier` (alias:
+``quantize=True`` or
 :meth:`~speechbrain_passt.inference.PaSSTClassifier.quantize`); check it on
 your own clips with
 :meth:`~speechbrain_passt.inference.PaSSTClassifier.quantization_keeps_top_k`
@@ -13,9 +15,9 @@ Authors
  * speechbrain-passt developers 2026
 """
 
-import warnings
+import torch  # noqa: F401 (doctests)
 
-import torch
+from speechbrain_passt.inference.precision import to_int8
 
 # The modules of a PaSSTClassifier whose Linear layers are quantised.
 QUANTIZED_MODULES = ("embedding_model", "classifier")
@@ -27,28 +29,22 @@ def quantize_linear_int8(module):
     Arguments
     ---------
     module : torch.nn.Module
-        A module on the CPU (left unchanged).
+        A module on the CPU or CUDA (left unchanged).
 
     Returns
     -------
     torch.nn.Module
-        The quantised copy (int8 weights, CPU only).
+        The quantised copy (int8 weights).
 
     Example
     -------
     >>> quantized = quantize_linear_int8(
-    ...     torch.nn.Sequential(torch.nn.Linear(4, 2))
+    ...     torch.nn.Sequential(torch.nn.Linear(8, 8))
     ... )
-    >>> "quantized" in type(quantized[0]).__module__
-    True
+    >>> type(quantized[0]).__name__
+    'Int8Linear'
     """
-    with warnings.catch_warnings():
-        # torch.ao.quantization is deprecated from torch 2.9 on (its
-        # replacement lives in torchao, not a dependency here).
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.ao.quantization.quantize_dynamic(
-            module, {torch.nn.Linear}, dtype=torch.qint8
-        )
+    return to_int8(module)
 
 
 def same_top_k(reference, candidate):

@@ -104,6 +104,7 @@ def run_in_batches(
     frames=False,
     bf16=False,
     names=None,
+    cpu_bf16=False,
 ):
     """Run a stream of windows, ``batch_size`` at a time.
 
@@ -127,6 +128,8 @@ def run_in_batches(
         Also compute the frame columns.
     bf16 : bool, optional (default: False)
         Run the encoder and head under bf16 autocast on CUDA.
+    cpu_bf16 : bool, optional (default: False)
+        With ``bf16``, also on the CPU.
     names : sequence of str, optional
         How to name each clip in errors (default: its batch index).
 
@@ -160,8 +163,8 @@ def run_in_batches(
     def flush():
         """Run the gathered windows; return them with their outputs."""
         autocast = None
-        if bf16 and device.type == "cuda":
-            autocast = torch.autocast("cuda", dtype=torch.bfloat16)
+        if bf16 and (device.type == "cuda" or cpu_bf16):
+            autocast = torch.autocast(device.type, dtype=torch.bfloat16)
         outputs = run_windows(
             compute_features,
             encoder,

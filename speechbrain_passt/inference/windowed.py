@@ -109,8 +109,9 @@ class WindowedPaSST(PaSSTPretrained):
             windows,
             self.window_batch_size,
             frames=frames,
-            bf16=self.cuda_bf16,
+            bf16=self.precision == "bf16",
             names=names,
+            cpu_bf16=True,
         )
 
     def _window_outputs(self, windows, count, names=None):
