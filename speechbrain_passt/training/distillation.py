@@ -215,8 +215,9 @@ class Distillation:
         with_teacher = (soft[:, -1] >= PRESENT).float()
         mixed = self.kd_lambda * label_loss + (1 - self.kd_lambda) * kd_loss
         loss = with_teacher * mixed + (1.0 - with_teacher) * label_loss
-        self.sums["label_loss"] += float(label_loss.mean())
-        self.sums["kd_loss"] += float(kd_loss.mean())
+        # Tensors: no device sync per step.
+        self.sums["label_loss"] += label_loss.detach().mean()
+        self.sums["kd_loss"] += kd_loss.detach().mean()
         self.steps += 1
         return loss.mean()
 
@@ -237,7 +238,7 @@ class Distillation:
                 self.clips,
             )
         steps = max(self.steps, 1)
-        stats = {k: round(v / steps, 4) for k, v in self.sums.items()}
+        stats = {k: round(float(v) / steps, 4) for k, v in self.sums.items()}
         self._reset()
         return stats
 
