@@ -26,7 +26,10 @@ would add a compilation, and the exported state dicts would carry the
 wrappers' ``_orig_mod.`` prefix. ``compile_training`` compiles the
 training step only and leaves evaluation, checkpoints and export eager and
 unchanged. (:func:`unwrap_module` sees through ``--compile``'s wrappers,
-so that option still exports correctly.)
+so that option still exports correctly.) Under DDP the compiled graph calls
+the DDP-wrapped modules; dynamo breaks the graph around DDP's hooks, and the
+gradients are still reduced (two CPU processes with gloo keep identical
+weights).
 
 The other two speed-ups need no code here: the fused AdamW kernel is the
 yaml's ``fused_adamw`` (``torch.optim.AdamW(fused=True)``: CUDA, and CPU
