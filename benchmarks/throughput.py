@@ -25,6 +25,17 @@ Run (CPU, the numbers in benchmarks/README.md):
 with ``freezing``: weights folded as constants, GELU and bias fused into the
 oneDNN matmuls); compilation happens during the warm-up and is not timed.
 
+``--compile-train`` prints a second table: the training step of each variant
+side by side in five settings, each in a fresh process with the same seed,
+weights and input: eager with the default (foreach) AdamW, eager with the
+fused AdamW, compiled (the recipe's ``compile_training``: encoder and head
+through ``torch.compile``, static shapes) with the fused AdamW, and both
+again under bf16 autocast (SpeechBrain's ``--precision=bf16``). The first
+warm-up steps compile (not timed; the compile time is printed):
+
+    python benchmarks/throughput.py --device cpu --threads 2 \
+        --variants PaSST-S --batch-sizes 1 2 --compile-train
+
 On CUDA, bf16 autocast is used:
 
     python benchmarks/throughput.py --device cuda --batch-sizes 12 24
@@ -138,30 +149,64 @@ def _build(variant, device):
     return encoder, head
 
 
-def _autocast(device):
-    if device.startswith("cuda"):
-        return torch.autocast("cuda", dtype=torch.bfloat16)
-    return torch.autocast("cpu", enabled=False)
+# Settings of --compile-train: (name, compiled, fused AdamW, bf16).
+TRAIN_SETTINGS = (
+    ("eager", False, False, False),
+    ("eager, fused AdamW", False, True, False),
+    ("compiled, fused AdamW", True, True, False),
+    ("eager, fused AdamW, bf16", False, True, True),
+    ("compiled, fused AdamW, bf16", True, True, True),
+)
+
+
+def _autocast(device, bf16=None):
+    """bf16 autocast (default: on CUDA only) or a disabled context."""
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    if bf16 is None:
+        bf16 = kind == "cuda"
+    return torch.autocast(kind, dtype=torch.bfloat16, enabled=bf16)
 
 
 def measure(
-    variant, device, batch, mode, warmup, repeats, seed, threads, compile=False
+    variant,
+    device,
+    batch,
+    mode,
+    warmup,
+    repeats,
+    seed,
+    threads,
+    compile=False,
+    fused=False,
+    bf16=None,
 ):
     """Time one variant in one mode; returns seconds per step and memory."""
+    from speechbrain_passt.training.step import (
+        compile_training_forward,
+        run_training_forward,
+    )
+
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     encoder, head = _build(variant, device)
     x = torch.randn(batch, FRAMES, N_MELS, device=device)
+    compile_seconds = None
     if mode == "train":
         params = [*encoder.parameters(), *head.parameters()]
-        optimizer = torch.optim.AdamW(params, lr=1e-5, weight_decay=1e-4)
+        optimizer = torch.optim.AdamW(
+            params, lr=1e-5, weight_decay=1e-4, fused=fused or None
+        )
         targets = (torch.rand(batch, CLASSES, device=device) < 0.01).float()
         encoder.train()
         head.train()
+        compiled = None
+        if compile:
+            modules = {"embedding_model": encoder, "classifier": head}
+            compiled = compile_training_forward(modules)
 
         def step():
-            with _autocast(device):
-                logits = head(encoder(x))[:, 0]
+            with _autocast(device, bf16):
+                logits = run_training_forward(encoder, head, x, None, compiled)
             loss = torch.nn.functional.binary_cross_entropy_with_logits(
                 logits.float(), targets
             )
@@ -183,8 +228,13 @@ def measure(
             with torch.inference_mode(), _autocast(device):
                 model(x)
 
+    start = time.perf_counter()
     for _ in range(warmup):
         step()
+    if compile:
+        _sync(device)
+        # The warm-up holds the compilation (the first step).
+        compile_seconds = time.perf_counter() - start
     if device.startswith("cuda"):
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -199,7 +249,11 @@ def measure(
         peak = torch.cuda.max_memory_allocated()
     else:
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"seconds": statistics.median(times), "peak_bytes": peak}
+    return {
+        "seconds": statistics.median(times),
+        "peak_bytes": peak,
+        "compile_seconds": compile_seconds,
+    }
 
 
 def _worker(queue, args):
@@ -215,6 +269,77 @@ def measure_isolated(*args):
     result = queue.get()
     process.join()
     return result
+
+
+def compile_train_rows(args, peak):
+    """Measure :data:`TRAIN_SETTINGS` for each variant; print the table.
+
+    Arguments
+    ---------
+    args : argparse.Namespace
+        Parsed options (device, variants, batch sizes, warm-up, ...).
+    peak : float
+        The fp32 matmul peak of the run, GFLOP/s.
+
+    Returns
+    -------
+    list of dict
+        One row per variant and setting.
+    """
+    batch = args.batch_sizes[1]
+    warmup = max(args.warmup, 2)
+    rows = []
+    for variant in args.variants:
+        base = None
+        for name, compiled, fused, bf16 in TRAIN_SETTINGS:
+            result = measure_isolated(
+                variant,
+                args.device,
+                batch,
+                "train",
+                warmup,
+                args.repeats,
+                args.seed,
+                args.threads,
+                compiled,
+                fused,
+                bf16,
+            )
+            rate = batch / result["seconds"]
+            base = base or rate
+            rows.append(
+                {
+                    "variant": variant,
+                    "setting": name,
+                    "train_per_s": rate,
+                    "speedup": rate / base,
+                    "train_gflops": rate * step_flops(variant, True) / 1e9,
+                    "compile_seconds": result["compile_seconds"],
+                    "peak_gib": result["peak_bytes"] / 2**30,
+                }
+            )
+            print(f"measured {variant}: {name}", file=sys.stderr, flush=True)
+    print(
+        f"Training step, batch {batch}; median of {args.repeats} after "
+        f"{warmup} warm-up steps (compilation inside them); seed "
+        f"{args.seed}; fresh process per setting\n"
+    )
+    print(
+        "| variant | setting | train spec/s | x eager | train GFLOP/s "
+        "| % fp32 peak | compile + warm-up (s) | peak memory (GiB) |"
+    )
+    print("|---" * 8 + "|")
+    for row in rows:
+        compile_s = row["compile_seconds"]
+        print(
+            f"| {row['variant']} | {row['setting']} "
+            f"| {row['train_per_s']:.3f} | {row['speedup']:.2f} "
+            f"| {row['train_gflops']:.0f} "
+            f"| {100 * row['train_gflops'] / peak:.0f}% "
+            f"| {'-' if compile_s is None else f'{compile_s:.0f}'} "
+            f"| {row['peak_gib']:.2f} |"
+        )
+    return rows
 
 
 def main(argv=None):
@@ -240,6 +365,12 @@ def main(argv=None):
         action="store_true",
         help="also time inference compiled with torch.compile (freezing)",
     )
+    parser.add_argument(
+        "--compile-train",
+        action="store_true",
+        help="instead of the main table: the training step eager vs "
+        "compiled, fused AdamW and bf16 side by side",
+    )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -251,6 +382,19 @@ def main(argv=None):
         else f"CPU, {args.threads} threads"
     )
     peak_before = matmul_peak(args.device)
+    if args.compile_train:
+        rows = compile_train_rows(args, peak_before)
+        peak = max(peak_before, matmul_peak(args.device))
+        print(f"\nDevice: {device_name}; torch {torch.__version__}")
+        print(f"fp32 matmul peak (large square, this run): {peak:.0f} GFLOP/s")
+        if args.json:
+            with open(args.json, "w") as handle:
+                json.dump(
+                    {"device": device_name, "matmul_peak": peak, "rows": rows},
+                    handle,
+                    indent=1,
+                )
+        return
     rows = []
     small, large = args.batch_sizes
     common = (args.warmup, args.repeats, args.seed, args.threads)

@@ -207,6 +207,7 @@ def make_audioset(root, bad=False, seconds=1.0):
         counts[split] = count
         (meta / f"{split}.csv").write_text("\n".join(lines) + "\n")
         written[split] = files
+    write_fake_teacher_logits(root)
     info = {"not_downloaded": not_downloaded, "counts": counts}
     info.update(
         _spoil(
@@ -218,6 +219,32 @@ def make_audioset(root, bad=False, seconds=1.0):
         )
     )
     return info
+
+
+def write_fake_teacher_logits(root):
+    """``teacher_logits.npz`` (the default ``kd_teacher`` of
+    ``hparams/passt_s_kd.yaml``): random logits of every listed training
+    clip but the first, which so trains on its labels only.
+
+    Arguments
+    ---------
+    root : pathlib.Path
+        The fake AudioSet folder (its segment csvs are read).
+    """
+    ids = []
+    for split in ("balanced_train_segments", "unbalanced_train_segments"):
+        text = (root / "metadata" / f"{split}.csv").read_text()
+        ids += [
+            line.split(",")[0]
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        ]
+    logits = np.random.default_rng(0).normal(-3.0, 2.0, (len(ids) - 1, 527))
+    np.savez(
+        root / "teacher_logits.npz",
+        ids=np.asarray(ids[1:]),
+        logits=logits.astype(np.float32),
+    )
 
 
 # ----------------------------------------------------------------- OpenMIC

@@ -13,7 +13,9 @@ pretrained folder.
 
 Fine-tune from a released checkpoint: add ``--pretrained=passt-s`` (a
 registry name, a checkpoint file or a pretrained folder). Evaluation only:
-``--test_only --pretrained=<checkpoint>`` reports its eval mAP.
+``--test_only --pretrained=<checkpoint>`` reports its eval mAP. Knowledge
+distillation: ``hparams/passt_s_kd.yaml`` or ``--kd_teacher=<teacher>``
+(logits by clip id, or a model run online; see README.md).
 
 Authors
  * speechbrain-passt developers 2026
@@ -39,6 +41,7 @@ from speechbrain_passt.training.datasets import (
     clip_loader,
     multi_label_target,
 )
+from speechbrain_passt.training.distillation import make_distillation
 from speechbrain_passt.training.export import export_trained_model
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
@@ -156,6 +159,10 @@ if __name__ == "__main__":
     files = prepare_audioset(**prepare_kwargs)
     labels = class_labels(files["labels"], hparams["num_classes"])
     datasets = dataio_prep(hparams, files, len(labels))
+    if not run_opts.get("test_only"):  # null kd_teacher: no distillation
+        hparams["distillation"] = make_distillation(
+            hparams, labels, datasets["train"].data_ids
+        )
 
     brain = PaSSTBrain(
         modules=hparams["modules"],

@@ -1,9 +1,9 @@
 """PaSSTBrain: the SpeechBrain ``Brain`` every PaSST recipe trains with.
 
-One training step follows the original recipes: waveform mixup -> log-mel
-front-end (mel-bank jitter and SpecAugment in training mode) -> spectrogram
-mixup -> encoder (Patchout in training mode) -> head -> loss with the mixed
-targets. Validation and test evaluate the live model and, once it holds
+A training step follows the original recipes (see
+:func:`~speechbrain_passt.training.step.forward_batch`): waveform mixup,
+log-mel front-end with SpecAugment, spectrogram mixup, encoder with Patchout,
+head, loss. Validation and test evaluate the live model and, once it holds
 weights, the SWA average, and report both (``accuracy`` / ``swa_accuracy``,
 ``mAP`` / ``swa_mAP``); the checkpointer keeps the best checkpoint by the
 task's metric (or the last one), and ``evaluate`` loads it.
@@ -21,17 +21,18 @@ import speechbrain as sb
 from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_passt.training.metrics import ClipMetrics, StageMetrics
-from speechbrain_passt.training.objectives import (
-    batch_targets,
-    check_target_kind,
-    compute_loss,
-    threshold_targets,
-)
+from speechbrain_passt.training.objectives import check_target_kind
 from speechbrain_passt.training.resume import (
+    load_unless_resuming,
     set_aside_incomplete_checkpoints,
 )
+from speechbrain_passt.training.step import (
+    batch_loss,
+    compile_training_forward,
+    forward_batch,
+    unwrap_module,
+)
 from speechbrain_passt.training.swa import StochasticWeightAveraging
-from speechbrain_passt.weights import load_pretrained_weights
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,10 @@ class PaSSTBrain(sb.Brain):
     * ``select_best``: keep and evaluate the best checkpoint by the main
       metric (``accuracy`` or ``mAP``, prefixed ``swa_`` when evaluating
       with SWA); False = the last one;
+    * ``compile_training``: ``torch.compile`` the training step's encoder
+      and head (:mod:`~speechbrain_passt.training.step`);
+    * ``distillation``: knowledge distillation (``multi_label`` only), a
+      :class:`~speechbrain_passt.training.distillation.Distillation`;
     * ``train_logger`` and ``epoch_counter``, as in every recipe.
 
     Initial weights are an explicit step before ``fit``
@@ -122,6 +127,8 @@ class PaSSTBrain(sb.Brain):
         "select_best": True,
         "train_logger": None,
         "epoch_counter": None,
+        "compile_training": False,
+        "distillation": None,
     }
 
     def __init__(self, modules=None, opt_class=None, hparams=None, **kwargs):
@@ -137,6 +144,10 @@ class PaSSTBrain(sb.Brain):
             if name not in self.modules:
                 raise ValueError(f"PaSSTBrain needs modules['{name}']")
         self.target_kind = check_target_kind(self.hparams.target_kind)
+        if self.hparams.distillation is not None:  # multi_label only
+            kd = self.hparams.distillation
+            kd.check(self.target_kind, self.hparams.target_threshold)
+        self.compiled_forward = None
         self.swa = self._make_swa()
         self.evaluate_with_swa = self.hparams.evaluate_with_swa
         if self.evaluate_with_swa is None:
@@ -187,27 +198,15 @@ class PaSSTBrain(sb.Brain):
         bool
             Whether weights were loaded.
         """
-        if source is None or source == "":
-            return False
-        if (
-            self.checkpointer is not None
-            and self.checkpointer.find_checkpoint() is not None
-        ):
-            logger.info(
-                "Not loading %s: resuming from %s",
-                source,
-                self.checkpointer.checkpoints_dir,
-            )
-            return False
-        load_pretrained_weights(
-            _unwrap(self.modules.embedding_model),
-            _unwrap(self.modules.classifier),
+        loaded = load_unless_resuming(
+            self.checkpointer,
+            unwrap_module(self.modules.embedding_model),
+            unwrap_module(self.modules.classifier),
             source,
         )
-        # The average copies the live modules: rebuild it on the new weights.
-        self.swa = self._make_swa()
-        logger.info("Initialised the encoder and head from %s", source)
-        return True
+        if loaded:  # the average copies the live modules: rebuild it
+            self.swa = self._make_swa()
+        return loaded
 
     def compute_forward(self, batch, stage):
         """Augment (training), extract features and classify.
@@ -226,22 +225,16 @@ class PaSSTBrain(sb.Brain):
             ``targets`` and ``mask``, and ``swa_logits`` outside training
             once the SWA average holds weights.
         """
-        batch = batch.to(self.device)
-        wavs, lens = batch.sig
-        targets, mask = batch_targets(batch, self.target_kind)
         train = stage == sb.Stage.TRAIN
-        wav_mixup = self.hparams.wav_mixup
-        if train and wav_mixup is not None:
-            wavs, lens, targets, mask = wav_mixup(wavs, lens, targets, mask)
-        # After waveform mixup, as the original OpenMIC recipe.
-        targets = threshold_targets(targets, self.hparams.target_threshold)
-        feats = self.modules.compute_features(wavs)
-        spec_mixup = self.hparams.spec_mixup
-        if train and spec_mixup is not None:
-            feats, lens, targets, mask = spec_mixup(feats, lens, targets, mask)
-        embeddings = self.modules.embedding_model(feats, lens)
-        logits = self.modules.classifier(embeddings).squeeze(1)
-        out = {"logits": logits, "targets": targets, "mask": mask}
+        out = forward_batch(
+            self.modules,
+            self.hparams,
+            batch.to(self.device),
+            self.target_kind,
+            train,
+            self.compiled_forward,
+        )
+        feats, lens = out.pop("feats"), out.pop("lens")
         if not train and self.swa is not None and self.swa.num_averaged:
             out["swa_logits"] = self.swa.classify(feats, lens)
         return out
@@ -263,13 +256,20 @@ class PaSSTBrain(sb.Brain):
         torch.Tensor
             Scalar loss.
         """
-        targets, mask = predictions["targets"], predictions["mask"]
-        loss = compute_loss(
-            self.target_kind, predictions["logits"], targets, mask
-        )
+        kd = self.hparams.distillation
+        loss = batch_loss(predictions, self.target_kind, kd)
         if stage != sb.Stage.TRAIN:
             self.stage_metrics.append_predictions(predictions)
         return loss
+
+    def on_fit_start(self):
+        """SpeechBrain's start of fit, then compile the training step
+        (``compile_training``) and move an online teacher to the device."""
+        super().on_fit_start()
+        if self.hparams.compile_training:
+            self.compiled_forward = compile_training_forward(self.modules)
+        if self.hparams.distillation is not None:
+            self.hparams.distillation.to(self.device)
 
     def init_optimizers(self):
         """Create the optimizer, remember its peak learning rates and set
@@ -353,7 +353,9 @@ class PaSSTBrain(sb.Brain):
             The (1-based) epoch.
         """
         if stage == sb.Stage.TRAIN:
-            self.train_stats = {"loss": float(stage_loss)}
+            kd = self.hparams.distillation  # adds label_loss, kd_loss
+            kd_stats = kd.epoch_stats() if kd is not None else {}
+            self.train_stats = {"loss": float(stage_loss), **kd_stats}
             if self.swa is not None and self.swa.maybe_update(epoch):
                 logger.info(
                     "SWA: added epoch %d (%d snapshots)",
@@ -428,7 +430,9 @@ class PaSSTBrain(sb.Brain):
             the average's.
         """
         names = ("embedding_model", "classifier")
-        models = {"": tuple(_unwrap(self.modules[name]) for name in names)}
+        models = {
+            "": tuple(unwrap_module(self.modules[name]) for name in names)
+        }
         if self.swa is not None and self.swa.num_averaged > 0:
             models["swa_"] = tuple(self.swa.module(name) for name in names)
         return models
@@ -443,8 +447,3 @@ class PaSSTBrain(sb.Brain):
         """
         swa = self.exported_model == "swa"
         return self.evaluated_models()["swa_" if swa else ""]
-
-
-def _unwrap(module):
-    """The module inside a DDP / DataParallel wrapper."""
-    return getattr(module, "module", module)

@@ -8,7 +8,49 @@ import logging
 import os
 import zipfile
 
+from speechbrain_passt.weights import load_pretrained_weights
+
 logger = logging.getLogger(__name__)
+
+
+def load_unless_resuming(checkpointer, encoder, head, source):
+    """Initialise an encoder and head from pretrained weights, unless the
+    run resumes from a checkpoint (whose weights replace them anyway).
+
+    Arguments
+    ---------
+    checkpointer : speechbrain.utils.checkpoints.Checkpointer or None
+        The run's checkpointer.
+    encoder : PaSST
+        The encoder (unwrapped).
+    head : PaSSTHead
+        The head (unwrapped).
+    source : str, os.PathLike or None
+        None or "" (nothing to load), or anything
+        :func:`~speechbrain_passt.weights.load_pretrained_weights` accepts.
+
+    Returns
+    -------
+    bool
+        Whether weights were loaded.
+
+    Example
+    -------
+    >>> load_unless_resuming(None, None, None, None)
+    False
+    """
+    if source is None or source == "":
+        return False
+    if checkpointer is not None and checkpointer.find_checkpoint() is not None:
+        logger.info(
+            "Not loading %s: resuming from %s",
+            source,
+            checkpointer.checkpoints_dir,
+        )
+        return False
+    load_pretrained_weights(encoder, head, source)
+    logger.info("Initialised the encoder and head from %s", source)
+    return True
 
 
 def set_aside_incomplete_checkpoints(checkpointer):
