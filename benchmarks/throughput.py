@@ -33,8 +33,8 @@ through ``torch.compile``, static shapes) with the fused AdamW, and both
 again under bf16 autocast (SpeechBrain's ``--precision=bf16``). The first
 warm-up steps compile (not timed; the compile time is printed):
 
-    python benchmarks/throughput.py --device cpu --threads 2 \
-        --variants PaSST-S --batch-sizes 1 2 --compile-train
+    python benchmarks/throughput.py --device cpu --threads 2 \\
+        --variants PaSST-S --batch-sizes 1 2 --compile-train --rounds 2
 
 On CUDA, bf16 autocast is used:
 
@@ -201,6 +201,12 @@ def measure(
         head.train()
         compiled = None
         if compile:
+            from torch._functorch import config as functorch_config
+            from torch._inductor import config as inductor_config
+
+            # Time a cold compilation, not a hit of an earlier run's cache.
+            inductor_config.fx_graph_cache = False
+            functorch_config.enable_autograd_cache = False
             modules = {"embedding_model": encoder, "classifier": head}
             compiled = compile_training_forward(modules)
 
@@ -271,15 +277,13 @@ def measure_isolated(*args):
     return result
 
 
-def compile_train_rows(args, peak):
-    """Measure :data:`TRAIN_SETTINGS` for each variant; print the table.
+def compile_train_rows(args):
+    """Measure :data:`TRAIN_SETTINGS` for each variant.
 
     Arguments
     ---------
     args : argparse.Namespace
         Parsed options (device, variants, batch sizes, warm-up, ...).
-    peak : float
-        The fp32 matmul peak of the run, GFLOP/s.
 
     Returns
     -------
@@ -288,23 +292,25 @@ def compile_train_rows(args, peak):
     """
     batch = args.batch_sizes[1]
     warmup = max(args.warmup, 2)
+    best = {}
+    # Rounds over all settings, best of them: a burst of other work on a
+    # shared machine slows one round of one setting, not all of them.
+    for _ in range(args.rounds):
+        for variant in args.variants:
+            for setting in TRAIN_SETTINGS:
+                result = _measure_setting(args, variant, batch, warmup, setting)
+                key = (variant, setting[0])
+                if key not in best:
+                    best[key] = result
+                elif result["seconds"] < best[key]["seconds"]:
+                    best[key] = dict(
+                        result, compile_seconds=best[key]["compile_seconds"]
+                    )
     rows = []
     for variant in args.variants:
         base = None
-        for name, compiled, fused, bf16 in TRAIN_SETTINGS:
-            result = measure_isolated(
-                variant,
-                args.device,
-                batch,
-                "train",
-                warmup,
-                args.repeats,
-                args.seed,
-                args.threads,
-                compiled,
-                fused,
-                bf16,
-            )
+        for name, *_ in TRAIN_SETTINGS:
+            result = best[(variant, name)]
             rate = batch / result["seconds"]
             base = base or rate
             rows.append(
@@ -318,11 +324,47 @@ def compile_train_rows(args, peak):
                     "peak_gib": result["peak_bytes"] / 2**30,
                 }
             )
-            print(f"measured {variant}: {name}", file=sys.stderr, flush=True)
+    return rows
+
+
+def _measure_setting(args, variant, batch, warmup, setting):
+    """One :data:`TRAIN_SETTINGS` entry in a fresh process."""
+    name, compiled, fused, bf16 = setting
+    result = measure_isolated(
+        variant,
+        args.device,
+        batch,
+        "train",
+        warmup,
+        args.repeats,
+        args.seed,
+        args.threads,
+        compiled,
+        fused,
+        bf16,
+    )
+    print(f"measured {variant}: {name}", file=sys.stderr, flush=True)
+    return result
+
+
+def print_compile_train_table(rows, args, peak):
+    """Print the rows of :func:`compile_train_rows` as a markdown table.
+
+    Arguments
+    ---------
+    rows : list of dict
+        The measurements.
+    args : argparse.Namespace
+        Parsed options.
+    peak : float
+        The fp32 matmul peak of the run, GFLOP/s.
+    """
+    batch, warmup = args.batch_sizes[1], max(args.warmup, 2)
     print(
         f"Training step, batch {batch}; median of {args.repeats} after "
-        f"{warmup} warm-up steps (compilation inside them); seed "
-        f"{args.seed}; fresh process per setting\n"
+        f"{warmup} warm-up steps (compilation inside them), best of "
+        f"{args.rounds} rounds; seed {args.seed}; fresh process per "
+        "setting; compile time of the first round, cold inductor cache\n"
     )
     print(
         "| variant | setting | train spec/s | x eager | train GFLOP/s "
@@ -339,7 +381,6 @@ def compile_train_rows(args, peak):
             f"| {'-' if compile_s is None else f'{compile_s:.0f}'} "
             f"| {row['peak_gib']:.2f} |"
         )
-    return rows
 
 
 def main(argv=None):
@@ -371,6 +412,12 @@ def main(argv=None):
         help="instead of the main table: the training step eager vs "
         "compiled, fused AdamW and bf16 side by side",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="--compile-train: rounds over all settings (best one kept)",
+    )
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -383,10 +430,11 @@ def main(argv=None):
     )
     peak_before = matmul_peak(args.device)
     if args.compile_train:
-        rows = compile_train_rows(args, peak_before)
+        rows = compile_train_rows(args)
         peak = max(peak_before, matmul_peak(args.device))
-        print(f"\nDevice: {device_name}; torch {torch.__version__}")
+        print(f"Device: {device_name}; torch {torch.__version__}")
         print(f"fp32 matmul peak (large square, this run): {peak:.0f} GFLOP/s")
+        print_compile_train_table(rows, args, peak)
         if args.json:
             with open(args.json, "w") as handle:
                 json.dump(
