@@ -12,14 +12,20 @@ logits (front-end included), at batch 1 and 8:
 * ours, :class:`~speechbrain_passt.inference.PaSSTClassifier` in fp32,
   bf16 and int8 (``precision=...``), eager and compiled (``compile=True``);
 * ours exported to ONNX
-  (:func:`~speechbrain_passt.inference.onnx_export.export_onnx`), fp32 in
-  ONNX Runtime.
+  (:func:`~speechbrain_passt.inference.onnx_export.export_onnx`) in ONNX
+  Runtime, fp32 and int8 (``precision="int8"``: the weight products
+  quantised by ONNX Runtime, the attention in fp32).
 
 In the same run it measures the peaks of the machine (large matmuls: fp32
 and bf16 ``torch.matmul``, int8 ``torch._int_mm``, 3072 x 3072, before and
 after the models; the best is kept) and prints each path's GFLOP/s as a
-fraction of the peak of its precision (FLOPs as in
-``benchmarks/throughput.py``, inference without Patchout). Agreement with
+fraction of the peak of its precisions (FLOPs as in
+``benchmarks/throughput.py``, inference without Patchout): the time the
+path's operations would take at the peaks of the precisions they run in
+(int8 paths: the weight products at the int8 peak, the attention's
+products and the patch convolution at the fp32 peak) over the measured
+time. The int8 rows also give the plain fraction of the int8 peak, as if
+every operation ran in int8. Agreement with
 our fp32 (max |probability difference| and the mean top-5 overlap) is
 measured on real recordings: the ESC-50 mini clips and SpeechBrain's
 sample files (``tests/data``), each tiled to 10 s for the timed batches,
@@ -51,7 +57,12 @@ import time
 import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).parent))
-from throughput import forward_flops  # noqa: E402
+from throughput import (  # noqa: E402
+    EMBED,
+    VARIANTS,
+    forward_flops,
+    sequence_length,
+)
 
 from speechbrain_passt import load_original_checkpoint  # noqa: E402
 from speechbrain_passt.data.audio import read_audio  # noqa: E402
@@ -204,12 +215,17 @@ def bench_variant(variant, args, waves, peak, rows):
                 if not compiled and args.files:
                     files_agreement(fp32, tagger, waves, variant, precision)
         if not args.no_onnx:
-            session = onnx_session(fp32)
-            if session is not None:
+            for precision in ("fp32", "int8"):
+                session = onnx_session(fp32, precision)
+                if session is None:
+                    break
                 feed = {"waveform": wavs.numpy()}
-                paths.append(("ours, ONNX Runtime", "fp32",
+                paths.append(("ours, ONNX Runtime", precision,
                               lambda f=feed, s=session: torch.from_numpy(
                                   s.run(["logits"], f)[0])))  # fmt: skip
+                if args.files:
+                    files_agreement(fp32, session, waves, variant,
+                                    f"ONNX {precision}")  # fmt: skip
         logits = [run() for _, _, run in paths]  # warm-up (and compile)
         times = [[] for _ in paths]
         for _ in range(args.repeats):
@@ -226,7 +242,7 @@ def bench_variant(variant, args, waves, peak, rows):
             print(rows[-1], flush=True)
 
 
-def onnx_session(tagger):
+def onnx_session(tagger, precision):
     """An ONNX Runtime session of the exported tagger (None without it)."""
     try:
         import onnxruntime
@@ -235,8 +251,8 @@ def onnx_session(tagger):
     from speechbrain_passt.inference.onnx_export import export_onnx
 
     folder = tempfile.mkdtemp()
-    path = os.path.join(folder, "passt.onnx")
-    export_onnx(tagger, path)
+    path = os.path.join(folder, f"passt_{precision}.onnx")
+    export_onnx(tagger, path, precision=precision)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = torch.get_num_threads()
     return onnxruntime.InferenceSession(
@@ -248,15 +264,49 @@ _FILES_DONE = set()
 
 
 def files_agreement(fp32, tagger, waves, variant, precision):
-    """Print the agreement on every recording at its native length."""
+    """Print the agreement on every recording at its native length
+    (``tagger``: our classifier or an ONNX Runtime session)."""
     if (variant, precision) in _FILES_DONE or precision == "fp32":
         return
     _FILES_DONE.add((variant, precision))
+
+    def logits(wave):
+        if hasattr(tagger, "run") and not callable(tagger):
+            out = tagger.run(["logits"], {"waveform": wave[None].numpy()})
+            return torch.from_numpy(out[0])
+        return tagger(wave[None])[:, 0]
+
     ref = torch.cat([fp32(w[None])[:, 0] for w in waves])
-    new = torch.cat([tagger(w[None])[:, 0] for w in waves])
+    new = torch.cat([logits(w) for w in waves])
     diff, top5 = agreement(ref, new)
     print(f"FILES {variant} {precision}: {len(waves)} recordings, max |prob "
           f"diff| {diff:.4f}, top-5 overlap {top5:.3f}", flush=True)  # fmt: skip
+
+
+def peak_fraction(row, peak):
+    """(% of the peaks of the path's precisions, % of its own precision's
+    peak as if every operation ran in it), for one table row."""
+    conv, rest = forward_flops(row["variant"], False)
+    attention = attention_flops(row["variant"])
+    total = conv + rest
+    giga = {name: value * 1e9 for name, value in peak.items()}
+    if row["precision"] == "int8":  # weight products int8, the rest fp32
+        weights, other = rest - attention, conv + attention
+        ideal = weights / giga["int8"] + other / giga["fp32"]
+    else:
+        ideal = total / giga[row["precision"]]
+    achieved = row["rate"] * total  # (FL)OP/s
+    return (
+        100 * ideal * row["rate"],
+        100 * achieved / 1e9 / peak[row["precision"]],
+    )
+
+
+def attention_flops(variant):
+    """FLOPs of the attention's two products (Q K^T, A V) per clip."""
+    spec = VARIANTS[variant]
+    tokens = sequence_length(variant, False)
+    return spec["depth"] * 4 * tokens**2 * EMBED
 
 
 def main(argv=None):
@@ -288,12 +338,8 @@ def main(argv=None):
     after = peaks()
     peak = {name: max(peak[name], after[name]) for name in peak}
     for row in rows:  # against the best peak of the run
-        row["peak"] = (
-            100
-            * row["rate"]
-            * (sum(forward_flops(row["variant"], False)) / 1e9)
-            / peak[row["precision"]]
-        )
+        row["gops"] = row["rate"] * sum(forward_flops(row["variant"], False))
+        row["peak"], row["own_peak"] = peak_fraction(row, peak)
     print(f"\ntorch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"load average at start {load[0]:.2f}, at end "
           f"{os.getloadavg()[0]:.2f}, {time.time() - start:.0f} s")  # fmt: skip
@@ -301,18 +347,21 @@ def main(argv=None):
         f"{k} {v:.0f} G{'OP' if k == 'int8' else 'FLOP'}/s"
         for k, v in peak.items()))  # fmt: skip
     print("\n| model | path | precision | batch | clips/s | x original "
-          "| % of peak | max abs prob diff | top-5 overlap |")  # fmt: skip
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+          "| G(FL)OP/s | % of peak | max abs prob diff | top-5 overlap |")  # fmt: skip
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         base = next(
             r["rate"] for r in rows
             if r["variant"] == row["variant"] and r["batch"] == row["batch"]
             and r["path"].startswith("original")
         )  # fmt: skip
+        share = f"{row['peak']:.0f}%"
+        if row["precision"] == "int8":  # the plain int8 fraction too
+            share += f" ({row['own_peak']:.0f}% of int8)"
         print(f"| {row['variant']} | {row['path']} | {row['precision']} "
               f"| {row['batch']} | {row['rate']:.3f} "
-              f"| {row['rate'] / base:.2f} | {row['peak']:.0f}% "
-              f"| {row['diff']:.4f} | {row['top5']:.2f} |")  # fmt: skip
+              f"| {row['rate'] / base:.2f} | {row['gops'] / 1e9:.0f} "
+              f"| {share} | {row['diff']:.4f} | {row['top5']:.2f} |")  # fmt: skip
 
 
 if __name__ == "__main__":

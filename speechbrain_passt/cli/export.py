@@ -2,7 +2,7 @@
 
 Usage::
 
-    passt-export MODEL OUT.onnx [--savedir DIR]
+    passt-export MODEL OUT.onnx [--precision fp32|int8] [--savedir DIR]
 
 ``MODEL`` is a pretrained folder (as ``passt-convert`` writes), a released
 checkpoint's name (``passt-s``: downloaded and converted once) or a hub id.
@@ -10,7 +10,10 @@ The graph takes ``waveform [batch, samples]`` (float32, mono, at the model's
 rate; equal-length clips from one patch to the time encoding's length) and
 returns ``logits [batch, classes]`` and ``embedding [batch, embed_dim]``;
 the labels and the input range are in its metadata
-(:mod:`speechbrain_passt.inference.onnx_export`). Tag with it:
+(:mod:`speechbrain_passt.inference.onnx_export`). ``--precision int8``
+quantises the weight products with ONNX Runtime
+(:mod:`speechbrain_passt.inference.onnx_quantize`): the fastest CPU path
+measured in ``benchmarks/cpu_inference.py``. Tag with it:
 ``passt-tag --onnx OUT.onnx FILE...``. The exit status is 0 on success, 2 if
 the model could not be loaded, 1 if the export failed.
 
@@ -36,8 +39,8 @@ def build_parser():
     Example
     -------
     >>> args = build_parser().parse_args(["pretrained/passt_s", "m.onnx"])
-    >>> args.model, args.out, args.savedir
-    ('pretrained/passt_s', 'm.onnx', None)
+    >>> args.model, args.out, args.precision, args.savedir
+    ('pretrained/passt_s', 'm.onnx', 'fp32', None)
     """
     parser = argparse.ArgumentParser(
         prog="passt-export",
@@ -50,6 +53,13 @@ def build_parser():
         "hub id",
     )
     parser.add_argument("out", help="the .onnx file to write")
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "int8"),
+        default="fp32",
+        help="int8: weight products quantised by ONNX Runtime (front-end "
+        "and attention stay fp32); about 2x fp32 on CPUs with VNNI",
+    )
     parser.add_argument(
         "--savedir",
         default=None,
@@ -89,12 +99,12 @@ def main(argv=None):
         )
         return 2
     try:
-        path = export_onnx(model, args.out)
+        path = export_onnx(model, args.out, precision=args.precision)
     except (ImportError, OSError, RuntimeError, ValueError) as error:
         print(f"passt-export: export failed: {error}", file=sys.stderr)
         return 1
     print(
-        f"wrote {path}: waveform [batch, samples] at {model.sample_rate} Hz "
+        f"wrote {path} ({args.precision}): waveform [batch, samples] at {model.sample_rate} Hz "
         f"({model.min_samples} to {model.window_samples} samples) -> logits "
         f"[batch, {len(model.labels)}], embedding [batch, "
         f"{model.mods.embedding_model.embed_dim}]"

@@ -18,7 +18,9 @@ STFT becomes ONNX's ``STFT`` operator (opset 17 or later).
   and ``embedding`` ``[batch, embed_dim]`` (mean of the C and D tokens).
 * Metadata (``metadata_props``): ``labels`` (a JSON list, in logit
   order), ``multi_label`` (``"true"``: sigmoid scores, ``"false"``:
-  softmax), ``sample_rate``, ``min_samples`` and ``max_samples``, so that
+  softmax), ``sample_rate``, ``min_samples``, ``max_samples`` and
+  ``precision`` (``fp32``, or ``int8`` for
+  :mod:`~speechbrain_passt.inference.onnx_quantize`'s graphs), so that
   :class:`~speechbrain_passt.inference.onnx_tagger.OnnxTagger` needs
   nothing else.
 
@@ -38,6 +40,7 @@ import re
 import torch
 
 from speechbrain_passt.inference.classifier import PaSSTClassifier
+from speechbrain_passt.inference.onnx_quantize import quantize_onnx_int8
 from speechbrain_passt.lobes.passt import (  # PaSST, PaSSTHead: doctests
     PaSST,  # noqa: F401
     PaSSTHead,  # noqa: F401
@@ -103,7 +106,7 @@ class TaggingGraph(torch.nn.Module):
         return self.head(embedding)[:, 0], embedding[:, 0]
 
 
-def export_onnx(model, path, savedir=None):
+def export_onnx(model, path, savedir=None, precision="fp32"):
     """Write a pretrained PaSST as an ONNX graph from waveforms to logits
     and clip embeddings (see the module's description).
 
@@ -117,6 +120,11 @@ def export_onnx(model, path, savedir=None):
         The ``.onnx`` file to write.
     savedir : str, optional
         Where to keep the files of a hub id.
+    precision : str, optional (default: "fp32")
+        ``"fp32"``, or ``"int8"``: the weight products quantised by ONNX
+        Runtime (:func:`~speechbrain_passt.inference.onnx_quantize.
+        quantize_onnx_int8`; needs ``onnxruntime``), front-end and
+        attention in float32.
 
     Returns
     -------
@@ -128,7 +136,8 @@ def export_onnx(model, path, savedir=None):
     ImportError
         ``onnxscript`` (the exporter's translator) is not installed.
     ValueError
-        A quantised model (int8 Linear layers do not export).
+        A quantised model (int8 Linear layers do not export: export the
+        fp32 model with ``precision="int8"``), or another ``precision``.
 
     Example
     -------
@@ -143,6 +152,8 @@ def export_onnx(model, path, savedir=None):
     >>> path.suffix
     '.onnx'
     """
+    if precision not in ("fp32", "int8"):
+        raise ValueError(f"precision must be fp32 or int8; got {precision!r}")
     if importlib.util.find_spec("onnxscript") is None:
         raise ImportError(f"ONNX export needs onnxscript: {INSTALL_HINT}")
     if isinstance(model, str | os.PathLike):
@@ -150,7 +161,10 @@ def export_onnx(model, path, savedir=None):
             str(model), savedir=savedir, run_opts={"device": "cpu"}
         )
     if model.quantized:
-        raise ValueError("export the fp32 model: int8 layers do not export")
+        raise ValueError(
+            "export the fp32 model: int8 layers do not export "
+            "(precision='int8' quantises the exported graph)"
+        )
     # A CPU copy in eval mode; the caller's model stays where it is.
     graph = TaggingGraph(
         model.mods.compute_features,
@@ -179,10 +193,13 @@ def export_onnx(model, path, savedir=None):
             "sample_rate": str(model.sample_rate),
             "min_samples": str(model.min_samples),
             "max_samples": str(model.window_samples),
+            "precision": "fp32",
         }
     )
     path = pathlib.Path(path)
     program.save(str(path))
+    if precision == "int8":
+        quantize_onnx_int8(path, path)
     return path
 
 
