@@ -34,6 +34,10 @@ are timed in turns (round robin), so load changes hit them alike. With random
 weights the probabilities are close to 0.5 and do not mean anything; the
 differences show the numerical error of each precision.
 
+``--device cuda`` runs the same on a GPU (no ONNX Runtime rows; peaks of
+the card's fp32, bf16 and int8 matmuls); ``benchmarks/cuda_session.sh``
+is the prepared script for a lent GPU machine.
+
 hear21passt is not a dependency of the package: install it beside it, e.g.
 ``pip install --no-deps --target /work/venvs/bench_extra hear21passt``
 (it needs only torch and torchaudio, already there), then::
@@ -74,13 +78,14 @@ ARCH = {"PaSST-S": ("passt_s_swa_p16_128_ap476", 10),
 RATE, SECONDS = 32000, 10
 
 
-def peaks(size=3072, repeats=4):
+def peaks(device="cpu", size=3072, repeats=4):
     """Best GFLOP/s (GOP/s for int8) of large matmuls per precision."""
     out = {}
-    a32 = torch.randn(size, size)
-    b32 = torch.randn(size, size)
-    a8 = torch.randint(-127, 127, (size, size), dtype=torch.int8)
-    b8 = torch.randint(-127, 127, (size, size), dtype=torch.int8).t()
+    a32 = torch.randn(size, size, device=device)
+    b32 = torch.randn(size, size, device=device)
+    int8 = dict(dtype=torch.int8, device=device)
+    a8 = torch.randint(-127, 127, (size, size), **int8)
+    b8 = torch.randint(-127, 127, (size, size), **int8).t()
     cases = {
         "fp32": lambda: a32 @ b32,
         "bf16": lambda: a32.bfloat16() @ b32.bfloat16(),
@@ -96,9 +101,11 @@ def peaks(size=3072, repeats=4):
 
 
 def _seconds(run):
-    """Seconds of one call."""
+    """Seconds of one call (waiting for the GPU where one is in use)."""
     start = time.perf_counter()
     run()
+    if torch.cuda.is_initialized():
+        torch.cuda.synchronize()
     return time.perf_counter() - start
 
 
@@ -168,7 +175,7 @@ def agreement(reference, candidate):
     return (ref - new).abs().max().item(), statistics.mean(overlap)
 
 
-def ours(encoder, head, precision, compiled, batch):
+def ours(encoder, head, precision, compiled, batch, device="cpu"):
     """Our classifier on the given (shared) modules."""
     import copy
 
@@ -176,7 +183,7 @@ def ours(encoder, head, precision, compiled, batch):
         copy.deepcopy(encoder),
         copy.deepcopy(head),
         [f"class {i}" for i in range(head.num_classes)],
-        run_opts={"device": "cpu"},
+        run_opts={"device": device},
         window_batch_size=batch,
         precision=precision,
         compile=compiled,
@@ -192,12 +199,13 @@ def bench_variant(variant, args, waves, peak, rows):
     """
     torch.manual_seed(0)
     original, stride = original_model(variant)
+    original = original.to(args.device)
     encoder, head = load_original_checkpoint(
         original.net.state_dict(), fstride=stride, tstride=stride
     )
     for size in args.batch_sizes:
         wavs = tiled(waves, size)
-        fp32 = ours(encoder, head, "fp32", False, size)
+        fp32 = ours(encoder, head, "fp32", False, size, args.device)
         reference = fp32(wavs)[:, 0]
         paths = []  # (path, precision, run)
         paths.append(("original (hear21passt)", "fp32",
@@ -208,13 +216,15 @@ def bench_variant(variant, args, waves, peak, rows):
             ):
                 continue  # fmt: skip
             for precision in args.precisions:
-                tagger = ours(encoder, head, precision, compiled, size)
+                tagger = ours(
+                    encoder, head, precision, compiled, size, args.device
+                )
                 name = "ours, compiled" if compiled else "ours, eager"
                 paths.append((name, precision,
                               lambda t=tagger, w=wavs: t(w)[:, 0]))  # fmt: skip
                 if not compiled and args.files:
                     files_agreement(fp32, tagger, waves, variant, precision)
-        if not args.no_onnx:
+        if not args.no_onnx and args.device == "cpu":
             for precision in ("fp32", "int8"):
                 session = onnx_session(fp32, precision)
                 if session is None:
@@ -320,6 +330,8 @@ def main(argv=None):
                         default=[1, 8])  # fmt: skip
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--device", default="cpu",
+                        help="cpu or cuda (no ONNX Runtime rows on cuda)")  # fmt: skip
     parser.add_argument("--no-compile", action="store_true")
     parser.add_argument("--no-onnx", action="store_true")
     parser.add_argument("--files", action="store_true",
@@ -330,12 +342,12 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     start = time.time()
     load = os.getloadavg()
-    peak = peaks()
-    waves = recordings()
+    peak = peaks(args.device)
+    waves = [wave.to(args.device) for wave in recordings()]
     rows = []
     for variant in args.variants:
         bench_variant(variant, args, waves, peak, rows)
-    after = peaks()
+    after = peaks(args.device)
     peak = {name: max(peak[name], after[name]) for name in peak}
     for row in rows:  # against the best peak of the run
         row["gops"] = row["rate"] * sum(forward_flops(row["variant"], False))
