@@ -6,6 +6,7 @@ Authors
 """
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -132,7 +133,10 @@ def test_cli_precision_flag(folder, tmp_path, capsys):
     for precision in ("bf16", "int8", "auto"):
         args = [str(path), "--model", str(folder), "--json"]
         assert main([*args, "--precision", precision]) == 0
-        record = json.loads(capsys.readouterr().out)
+        captured = capsys.readouterr()
+        record = json.loads(captured.out)
         assert len(record["tags"]) == 5
+        if precision == "auto":  # the choice is said on stderr
+            assert re.search(r"precision auto: (fp32|bf16|int8)", captured.err)
     assert main([str(path), "--model", str(folder), "--precision", "x"]) != 0
     assert "--precision must be one of" in capsys.readouterr().err

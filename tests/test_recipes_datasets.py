@@ -5,6 +5,7 @@ recipe on real clips in class folders, driven by the rows of
 
 import json
 import math
+import os
 import shutil
 import subprocess
 import sys
@@ -247,15 +248,36 @@ def test_audioset_demo_row_runs_and_its_export_tags(tmp_path):
         assert shard_results[key] == pytest.approx(results[key], abs=1e-6)
 
 
-def test_audioset_without_data_folder_says_what_is_missing():
-    result = subprocess.run(
-        [sys.executable, "recipes/Audioset/train.py", "hparams/passt_s.yaml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "--data_folder is missing" in lines[0]
-    assert "recipes/Audioset/README.md" in lines[0]
-    assert "hparams/demo.yaml" in lines[0]
+# Every recipe's real yaml, without data: (recipe folder, yaml, README text).
+NO_DATA_CASES = [
+    ("Audioset", "hparams/passt_s.yaml", "hparams/demo.yaml"),
+    ("ESC50", "hparams/esc50/passt_s.yaml", "hparams/esc50/demo.yaml"),
+    ("OpenMIC", "hparams/openmic/passt_s.yaml", "recipes/OpenMIC/README.md"),
+    ("DCASE20", "hparams/dcase20/passt_s.yaml", "recipes/DCASE20/README.md"),
+    ("FSD50K", "hparams/fsd50k/passt_s.yaml", "recipes/FSD50K/README.md"),
+    ("AudioFolder", "hparams/audiofolder/passt_s.yaml", "metadata.csv"),
+]
+
+
+@pytest.mark.parametrize("recipe, yaml, hint", NO_DATA_CASES)
+def test_recipe_without_data_folder_says_what_is_missing(
+    recipe, yaml, hint, tmp_path
+):
+    """No --data_folder, or one that does not exist: one line naming the
+    yaml and what the folder holds, exit 2, no experiment folder."""
+    script = str(ROOT / "recipes" / recipe / "train.py")
+    missing = str(tmp_path / "no_such_folder")
+    for extra, said in (([], "--data_folder is missing"),
+                        ([f"--data_folder={missing}"], "is not a folder")):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, script, str(ROOT / yaml), *extra],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        assert result.returncode == 2, result.stderr[-2000:]
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and said in lines[0]
+        assert yaml in lines[0] and hint in lines[0]
+        assert list(tmp_path.iterdir()) == []  # nothing written

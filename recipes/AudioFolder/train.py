@@ -41,8 +41,15 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
+
+DATA_HELP = (
+    "your labelled audio: one subfolder per class (optionally under train/ "
+    "valid/ test/) or a metadata.csv with file_name and label columns (see "
+    "recipes/AudioFolder/README.md)"
+)
 
 
 def load_hparams(hparams_file, overrides, data=None):
@@ -150,7 +157,10 @@ def evaluate_whole_clips(brain, hparams, data):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    hparams = load_hparams(hparams_file, overrides)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(
+        hparams_file, overrides, DATA_HELP, loader=load_hparams
+    )
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

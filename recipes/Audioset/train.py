@@ -27,7 +27,6 @@ import sys
 
 import speechbrain as sb
 from audioset_prepare import prepare_audioset
-from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import run_on_main
 
 from speechbrain_passt.data.synthetic_audioset import (
@@ -43,14 +42,15 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.distillation import make_distillation
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
-NO_DATA_FOLDER = (
-    "{}: --data_folder is missing: the folder of your AudioSet download "
-    "(segment csvs and audios/, see recipes/Audioset/README.md for the "
-    "download steps); to try the recipe without data, run the demo: "
-    "python recipes/Audioset/train.py hparams/demo.yaml"
+DATA_HELP = (
+    "the folder of your AudioSet download (segment csvs and audios/, see "
+    "recipes/Audioset/README.md for the download steps); to try the recipe "
+    "without data, run the demo: python recipes/Audioset/train.py "
+    "hparams/demo.yaml"
 )
 
 
@@ -120,14 +120,8 @@ def balanced_loader_options(hparams, manifest, num_classes):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    try:
-        with open(hparams_file, encoding="utf-8") as fin:
-            hparams = load_hyperpyyaml(fin, overrides)
-    except ValueError as error:
-        if "'data_folder' is a !PLACEHOLDER" not in str(error):
-            raise
-        print(NO_DATA_FOLDER.format(hparams_file), file=sys.stderr)
-        sys.exit(2)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(hparams_file, overrides, DATA_HELP)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

@@ -20,7 +20,6 @@ import sys
 
 import speechbrain as sb
 from dcase20_prepare import prepare_dcase20
-from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
 from speechbrain_passt.training import PaSSTBrain
@@ -35,11 +34,18 @@ from speechbrain_passt.training.evaluation import (
     predict_dataset,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
 SEEN_DEVICES = ["a", "b", "c", "s1", "s2", "s3"]
 UNSEEN_DEVICES = ["s4", "s5", "s6"]
+
+
+DATA_HELP = (
+    "the folder of the TAU Urban Acoustic Scenes 2020 Mobile development "
+    "set (see recipes/DCASE20/README.md for the download steps)"
+)
 
 
 def dataio_prep(hparams, files):
@@ -113,8 +119,8 @@ def device_accuracy(brain, hparams, data):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    with open(hparams_file, encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(hparams_file, overrides, DATA_HELP)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

@@ -38,6 +38,7 @@ from speechbrain_passt.training.datasets import (
     single_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import (
     brain_results,
@@ -46,6 +47,13 @@ from speechbrain_passt.training.results import (
 )
 
 FOLDS = (1, 2, 3, 4, 5)
+
+
+DATA_HELP = (
+    "the folder of your ESC-50 download (see recipes/ESC50/README.md for "
+    "the download steps); to try the recipe without data, run the demo: "
+    "python recipes/ESC50/train.py hparams/esc50/demo.yaml"
+)
 
 
 def dataio_prep(hparams, files):
@@ -142,8 +150,8 @@ def load_fold_hparams(hparams_file, overrides, fold):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    with open(hparams_file, encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(hparams_file, overrides, DATA_HELP)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

@@ -29,7 +29,6 @@ import sys
 import speechbrain as sb
 import torch
 from fsd50k_prepare import prepare_fsd50k
-from hyperpyyaml import load_hyperpyyaml
 from speechbrain.utils.distributed import if_main_process, run_on_main
 
 from speechbrain_passt.training import (
@@ -45,8 +44,14 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import write_results
+
+DATA_HELP = (
+    "the folder of your FSD50K download (see recipes/FSD50K/README.md for "
+    "the download steps)"
+)
 
 
 def dataio_prep(hparams, files):
@@ -129,8 +134,8 @@ def evaluate_whole_clips(brain, hparams, data):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    with open(hparams_file, encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(hparams_file, overrides, DATA_HELP)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

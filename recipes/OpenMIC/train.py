@@ -23,7 +23,6 @@ import sys
 
 import speechbrain as sb
 import torch
-from hyperpyyaml import load_hyperpyyaml
 from openmic_prepare import prepare_openmic
 from speechbrain.utils.distributed import run_on_main
 
@@ -34,8 +33,14 @@ from speechbrain_passt.training.datasets import (
     clip_loader,
 )
 from speechbrain_passt.training.export import export_trained_model
+from speechbrain_passt.training.hparams_loading import load_recipe_hparams
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
+
+DATA_HELP = (
+    "the folder of your OpenMIC-2018 download (see recipes/OpenMIC/README.md "
+    "for the download steps)"
+)
 
 
 def dataio_prep(hparams, files):
@@ -80,8 +85,8 @@ def dataio_prep(hparams, files):
 if __name__ == "__main__":
     hparams_file, run_opts, overrides = sb.parse_arguments(sys.argv[1:])
     sb.utils.distributed.ddp_init_group(run_opts)
-    with open(hparams_file, encoding="utf-8") as fin:
-        hparams = load_hyperpyyaml(fin, overrides)
+    # One line and exit 2 when --data_folder is not given or not a folder.
+    hparams = load_recipe_hparams(hparams_file, overrides, DATA_HELP)
     sb.create_experiment_directory(
         experiment_directory=hparams["output_folder"],
         hyperparams_to_save=hparams_file,

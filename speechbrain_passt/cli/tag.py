@@ -166,7 +166,7 @@ def load_tagger(args):
         return OnnxTagger(expand_path(args.onnx), hop=args.hop)
     if args.precision is not None:
         check_precision(args.precision, "--precision")
-    return PaSSTClassifier.from_hparams(
+    tagger = PaSSTClassifier.from_hparams(
         expand_path(args.model),
         savedir=args.savedir and expand_path(args.savedir),
         run_opts={"device": args.device},
@@ -175,6 +175,9 @@ def load_tagger(args):
         precision=args.precision,
         compile=args.compile,
     )
+    if args.precision == "auto":  # say what was picked (stdout: the tags)
+        print(f"precision auto: {tagger.precision}", file=sys.stderr)
+    return tagger
 
 
 def format_text(path, result, label_names, top_k, timeline=False):
