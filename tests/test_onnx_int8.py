@@ -23,8 +23,8 @@ from speechbrain_passt import PaSST, PaSSTHead  # noqa: E402
 from speechbrain_passt.cli import export, tag  # noqa: E402
 from speechbrain_passt.data.audio import read_audio  # noqa: E402
 from speechbrain_passt.inference import PaSSTClassifier  # noqa: E402
-from speechbrain_passt.inference.onnx_export import export_onnx  # noqa: E402
-from speechbrain_passt.inference.onnx_quantize import (  # noqa: E402
+from speechbrain_passt.inference.onnx_export import (  # noqa: E402
+    export_onnx,
     quantize_onnx_int8,
 )
 from speechbrain_passt.inference.onnx_tagger import OnnxTagger  # noqa: E402

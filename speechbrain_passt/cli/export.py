@@ -12,7 +12,8 @@ returns ``logits [batch, classes]`` and ``embedding [batch, embed_dim]``;
 the labels and the input range are in its metadata
 (:mod:`speechbrain_passt.inference.onnx_export`). ``--precision int8``
 quantises the weight products with ONNX Runtime
-(:mod:`speechbrain_passt.inference.onnx_quantize`): the fastest CPU path
+(:func:`~speechbrain_passt.inference.onnx_export.quantize_onnx_int8`):
+the fastest CPU path
 measured in ``benchmarks/cpu_inference.py``. Tag with it:
 ``passt-tag --onnx OUT.onnx FILE...``. The exit status is 0 on success, 2 if
 the model could not be loaded, 1 if the export failed.
