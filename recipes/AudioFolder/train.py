@@ -24,7 +24,6 @@ import os
 import sys
 import warnings
 
-import ruamel.yaml
 import speechbrain as sb
 from audiofolder_prepare import prepare_audiofolder
 from hyperpyyaml import load_hyperpyyaml
@@ -41,7 +40,10 @@ from speechbrain_passt.training.datasets import (
 )
 from speechbrain_passt.training.evaluation import predict_dataset
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.hparams_loading import load_recipe_hparams
+from speechbrain_passt.training.hparams_loading import (
+    load_recipe_hparams,
+    overrides_dict,
+)
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import brain_results, write_results
 
@@ -70,7 +72,7 @@ def load_hparams(hparams_file, overrides, data=None):
     dict
         The hyperparameters.
     """
-    overrides = dict(ruamel.yaml.YAML(typ="safe").load(overrides) or {})
+    overrides = overrides_dict(overrides)
     overrides.update(data or {})
     with warnings.catch_warnings():
         # num_classes: 0 builds an empty head until the data is read.

@@ -23,7 +23,6 @@ Authors
 import os
 import sys
 
-import ruamel.yaml
 import speechbrain as sb
 from esc50_passt_prepare import prepare_esc50_passt
 from hyperpyyaml import load_hyperpyyaml
@@ -38,7 +37,10 @@ from speechbrain_passt.training.datasets import (
     single_label_target,
 )
 from speechbrain_passt.training.export import export_trained_model
-from speechbrain_passt.training.hparams_loading import load_recipe_hparams
+from speechbrain_passt.training.hparams_loading import (
+    load_recipe_hparams,
+    overrides_dict,
+)
 from speechbrain_passt.training.plots import write_recipe_figures
 from speechbrain_passt.training.results import (
     brain_results,
@@ -141,7 +143,7 @@ def load_fold_hparams(hparams_file, overrides, fold):
     dict
         The hyperparameters of that fold.
     """
-    overrides = dict(ruamel.yaml.YAML(typ="safe").load(overrides) or {})
+    overrides = overrides_dict(overrides)
     overrides["fold"] = fold
     with open(hparams_file, encoding="utf-8") as fin:
         return load_hyperpyyaml(fin, overrides)

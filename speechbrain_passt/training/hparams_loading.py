@@ -61,7 +61,7 @@ def load_recipe_hparams(hparams_file, overrides, data_help, loader=None):
     1
     """
     raw = _raw_yaml(hparams_file)
-    given = _as_dict(overrides)
+    given = overrides_dict(overrides)
     folder = given.get("data_folder", raw.get("data_folder"))
     if _is_placeholder(folder):
         _exit(f"{hparams_file}: --data_folder is missing: {data_help}")
@@ -85,10 +85,28 @@ def _raw_yaml(hparams_file):
         return ruamel.yaml.YAML(typ="rt").load(fin) or {}
 
 
-def _as_dict(overrides):
-    """Command-line overrides (YAML text or dict) as a dict."""
+def overrides_dict(overrides):
+    """Command-line overrides as a new dict, to add keys to.
+
+    Arguments
+    ---------
+    overrides : str or dict or None
+        YAML text (as ``sb.parse_arguments`` gives it) or a dict.
+
+    Returns
+    -------
+    dict
+        The overrides (a copy).
+
+    Example
+    -------
+    >>> overrides_dict("lr: 0.001\\nseed: 3\\n")
+    {'lr': 0.001, 'seed': 3}
+    >>> overrides_dict(None)
+    {}
+    """
     if isinstance(overrides, dict):
-        return overrides
+        return dict(overrides)
     return dict(ruamel.yaml.YAML(typ="safe").load(overrides or "") or {})
 
 
