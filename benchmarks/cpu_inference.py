@@ -223,7 +223,8 @@ def bench_variant(variant, args, waves, peak, rows):
                 paths.append((name, precision,
                               lambda t=tagger, w=wavs: t(w)[:, 0]))  # fmt: skip
                 if not compiled and args.files:
-                    files_agreement(fp32, tagger, waves, variant, precision)
+                    files_agreement(fp32, lambda w, t=tagger: t(w)[:, 0],
+                                    waves, variant, precision)  # fmt: skip
         if not args.no_onnx and args.device == "cpu":
             for precision in ("fp32", "int8"):
                 session = onnx_session(fp32, precision)
@@ -234,8 +235,9 @@ def bench_variant(variant, args, waves, peak, rows):
                               lambda f=feed, s=session: torch.from_numpy(
                                   s.run(["logits"], f)[0])))  # fmt: skip
                 if args.files:
-                    files_agreement(fp32, session, waves, variant,
-                                    f"ONNX {precision}")  # fmt: skip
+                    files_agreement(fp32, lambda w, s=session: torch.from_numpy(
+                        s.run(["logits"], {"waveform": w.numpy()})[0]),
+                        waves, variant, f"ONNX {precision}")  # fmt: skip
         logits = [run() for _, _, run in paths]  # warm-up (and compile)
         times = [[] for _ in paths]
         for _ in range(args.repeats):
@@ -273,21 +275,14 @@ def onnx_session(tagger, precision):
 _FILES_DONE = set()
 
 
-def files_agreement(fp32, tagger, waves, variant, precision):
+def files_agreement(fp32, logits, waves, variant, precision):
     """Print the agreement on every recording at its native length
-    (``tagger``: our classifier or an ONNX Runtime session)."""
+    (``logits``: ``[1, samples]`` waveform to ``[1, classes]`` logits)."""
     if (variant, precision) in _FILES_DONE or precision == "fp32":
         return
     _FILES_DONE.add((variant, precision))
-
-    def logits(wave):
-        if hasattr(tagger, "run") and not callable(tagger):
-            out = tagger.run(["logits"], {"waveform": wave[None].numpy()})
-            return torch.from_numpy(out[0])
-        return tagger(wave[None])[:, 0]
-
     ref = torch.cat([fp32(w[None])[:, 0] for w in waves])
-    new = torch.cat([logits(w) for w in waves])
+    new = torch.cat([logits(w[None]) for w in waves])
     diff, top5 = agreement(ref, new)
     print(f"FILES {variant} {precision}: {len(waves)} recordings, max |prob "
           f"diff| {diff:.4f}, top-5 overlap {top5:.3f}", flush=True)  # fmt: skip
