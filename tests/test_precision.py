@@ -15,10 +15,7 @@ import torch
 
 from speechbrain_passt import PaSST, PaSSTHead
 from speechbrain_passt.cli.tag import main
-from speechbrain_passt.inference import (
-    PaSSTClassifier,
-    precision as precision_module,
-)
+from speechbrain_passt.inference import PaSSTClassifier
 from speechbrain_passt.inference.precision import (
     Int8Linear,
     supported_precisions,
@@ -75,22 +72,6 @@ def test_int8_replaces_the_linear_layers(folder):
     )
     with pytest.raises(ValueError, match="already int8"):
         tagger.set_precision("fp32")
-
-
-def test_int8_row_blocks_give_the_unblocked_result(monkeypatch):
-    """The eager CPU path quantises blocks of rows (ROW_BLOCK); scales are
-    per row, so any block size gives the same numbers."""
-    torch.manual_seed(0)
-    linear = torch.nn.Linear(48, 40)
-    rows = 3 * precision_module.ROW_BLOCK + 17
-    x = torch.randn(2, rows // 2 + 1, 48)
-    layer = Int8Linear(linear)
-    blocked = layer(x)
-    monkeypatch.setattr(precision_module, "ROW_BLOCK", 10**9)
-    whole = layer(x)
-    assert torch.equal(blocked, whole)
-    assert (whole - linear(x)).abs().max() < 0.05
-    assert layer(x.bfloat16()).dtype == torch.bfloat16
 
 
 def test_auto_picks_a_valid_precision(folder, clips, caplog):

@@ -7,14 +7,11 @@ in one of:
 * ``"bf16"``: under ``torch.autocast`` with bfloat16 (CPU or CUDA); fast
   where the hardware has native bf16 (AVX512-BF16, AMX, recent GPUs).
 * ``"int8"``: every Linear layer (nearly all of PaSST's compute) becomes an
-  :class:`Int8Linear`: weights stored in int8 with one scale per output
-  channel, activations quantised on the fly with one scale per token, the
-  product in ``torch._int_mm`` (oneDNN VNNI/AMX kernels on the CPU, int8
-  tensor cores on CUDA). ``torch._int_mm`` is the kernel torchao's
-  ``Int8DynamicActivationInt8WeightConfig`` lowers to; it works in eager
-  mode on every supported torch (2.7 to 2.14), while
-  ``torch.ao.quantization.quantize_dynamic`` is deprecated and torchao's
-  eager int8 path is no faster than fp32 on the CPU.
+  :class:`~speechbrain_passt.inference.int8.Int8Linear`: weights stored in
+  int8 with one scale per output channel, inputs quantised on the fly (one
+  scale per clip on x86 CPUs, in oneDNN's int8 Linear with the bias and
+  the MLP's GELU fused; one per token in ``torch._int_mm`` elsewhere, int8
+  tensor cores on CUDA). See :mod:`~speechbrain_passt.inference.int8`.
 * ``"auto"``: the fastest of the precisions the device supports
   (:func:`supported_precisions`) whose probabilities on a short built-in
   probe stay within 0.02 of fp32 with the same top-5 labels
@@ -25,16 +22,24 @@ Authors
  * speechbrain-passt developers 2026
 """
 
-import copy
 import functools
 
 import torch
 
+from speechbrain_passt.inference.int8 import Int8Linear, to_int8
+
+__all__ = [
+    "PRECISIONS",
+    "Int8Linear",
+    "bf16_autocast",
+    "check_precision",
+    "compile_eval",
+    "cpu_flags",
+    "supported_precisions",
+    "to_int8",
+]
+
 PRECISIONS = ("fp32", "bf16", "int8", "auto")
-# Largest int8 scale denominator (symmetric, -127..127).
-_QMAX = 127.0
-# Rows per int8 product in eager CPU mode (see Int8Linear.forward).
-ROW_BLOCK = 512
 
 
 def check_precision(precision, name="precision"):
@@ -135,133 +140,17 @@ def supported_precisions(device):
     return found
 
 
-class Int8Linear(torch.nn.Module):
-    """A Linear layer with int8 weights and dynamically quantised inputs.
-
-    Weights: symmetric int8, one scale per output channel. Inputs: symmetric
-    int8, one scale per row (token), computed at each call. The int8 product
-    accumulates in int32 (``torch._int_mm``) and is rescaled to float32.
-
-    Arguments
-    ---------
-    linear : torch.nn.Linear
-        The layer to quantise (left unchanged).
-
-    Example
-    -------
-    >>> linear = torch.nn.Linear(64, 32)
-    >>> x = torch.randn(3, 5, 64)
-    >>> y = Int8Linear(linear)(x)
-    >>> y.shape, bool((y - linear(x)).abs().max() < 0.05)
-    (torch.Size([3, 5, 32]), True)
-    """
-
-    def __init__(self, linear):
-        super().__init__()
-        weight = linear.weight.detach().float()
-        scale = weight.abs().amax(1, keepdim=True).clamp_min(1e-12) / _QMAX
-        self.register_buffer(
-            "weight", torch.round(weight / scale).to(torch.int8).contiguous()
-        )
-        self.register_buffer("weight_scale", scale.t().contiguous())
-        bias = linear.bias
-        self.register_buffer(
-            "bias", None if bias is None else bias.detach().float().clone()
-        )
-        self.in_features = linear.in_features
-        self.out_features = linear.out_features
-
-    def forward(self, x):
-        """Apply the layer.
-
-        Arguments
-        ---------
-        x : torch.Tensor
-            ``[..., in_features]``.
-
-        Returns
-        -------
-        torch.Tensor
-            ``[..., out_features]``, in ``x``'s dtype.
-        """
-        rows = x.reshape(-1, self.in_features)
-        count = rows.shape[0]
-        out = torch.empty(
-            count, self.out_features, dtype=torch.float32, device=x.device
-        )
-        # Eager on the CPU: blocks of rows, so that the quantisation's
-        # temporaries stay in the cache and in malloc's heap (a batch of 8
-        # PaSST-S clips has 9520 rows: fresh 100 MB buffers per layer cost
-        # more page faults than the int8 product saves). One block on CUDA
-        # and under torch.compile, which fuses these steps itself.
-        step = count
-        if not x.is_cuda and not torch.compiler.is_compiling():
-            step = ROW_BLOCK
-        for start in range(0, count, step):
-            self._rows(rows[start : start + step], out[start : start + step])
-        return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
-
-    def _rows(self, rows, out):
-        """``out = rows @ weight.T + bias`` for ``[n, in]`` float rows."""
-        rows = rows.float()
-        scale = rows.abs().amax(1, keepdim=True).clamp_min_(1e-12) / _QMAX
-        q = torch.div(rows, scale).round_().clamp_(-_QMAX, _QMAX)
-        q = q.to(torch.int8)
-        count = q.shape[0]
-        if q.is_cuda and count <= 16:  # cuBLAS int8 needs more than 16 rows
-            q = torch.nn.functional.pad(q, (0, 0, 0, 17 - count))
-        product = torch._int_mm(q, self.weight.t())[:count]
-        torch.mul(product, scale, out=out)
-        out.mul_(self.weight_scale)
-        if self.bias is not None:
-            out.add_(self.bias)
-
-
-def to_int8(module):
-    """A copy of ``module`` with its Linear layers as :class:`Int8Linear`.
-
-    Layers whose sizes are not multiples of 8 (a classifier's label count)
-    stay in float: cuBLAS int8 needs such sizes, and they are a negligible
-    share of the compute.
-
-    Arguments
-    ---------
-    module : torch.nn.Module
-        A module on the CPU or CUDA (left unchanged).
-
-    Returns
-    -------
-    torch.nn.Module
-        The int8 copy.
-
-    Example
-    -------
-    >>> net = torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.Linear(8, 3))
-    >>> [type(layer).__name__ for layer in to_int8(net)]
-    ['Int8Linear', 'Linear']
-    """
-    module = copy.deepcopy(module)
-    if isinstance(module, torch.nn.Linear):
-        return Int8Linear(module) if _fits(module) else module
-    for name, child in list(module.named_modules()):
-        if isinstance(child, torch.nn.Linear) and _fits(child):
-            parent_name, _, attr = name.rpartition(".")
-            parent = module.get_submodule(parent_name)
-            setattr(parent, attr, Int8Linear(child))
-    return module
-
-
-def _fits(linear):
-    """Whether a Linear layer's sizes suit int8 kernels (multiples of 8)."""
-    return linear.in_features % 8 == 0 and linear.out_features % 8 == 0
-
-
 def compile_eval(module):
     """``torch.compile`` a module for inference (inductor, with freezing).
 
     Freezing folds the (frozen) weights into the graph as constants, which
-    lets inductor pre-pack them for oneDNN on the CPU. The first call of
-    each input shape compiles (minutes on a small CPU).
+    lets inductor pre-pack them for oneDNN on the CPU. It is switched on
+    around every call: ``torch.compile(..., options={"freezing": True})``
+    alone leaves it off (torch 2.9: the weights stay graph inputs, plain
+    ``addmm``). The first call of each input shape compiles (minutes on a
+    small CPU). :class:`Int8Linear`'s oneDNN products stay outside the
+    graph (``torch.compiler.disable``); inductor compiles what lies between
+    them.
 
     Arguments
     ---------
@@ -279,7 +168,18 @@ def compile_eval(module):
     >>> compiled.in_features
     4
     """
-    return torch.compile(module, options={"freezing": True})
+    compiled = torch.compile(module)
+    compiled_forward = compiled.forward
+
+    @functools.wraps(compiled_forward)
+    def frozen_forward(*args, **kwargs):
+        from torch._inductor import config
+
+        with config.patch(freezing=True):
+            return compiled_forward(*args, **kwargs)
+
+    compiled.forward = frozen_forward
+    return compiled
 
 
 def bf16_autocast(device, enabled=True):
