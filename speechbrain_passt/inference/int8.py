@@ -170,12 +170,27 @@ class Int8Linear(torch.nn.Module):
             scale = (high - low) / 255.0 or 1.0
             zero_point = min(max(round(-low / scale), 0), 255)
             q = torch.quantize_per_tensor(clip, scale, zero_point, torch.quint8)
+            # Arguments: the uint8 input, its scale and zero point; the packed
+            # weights, their scales and zero points (none: symmetric); the
+            # bias; the output's scale and zero point (unused for a float
+            # output) and dtype; the post-op, its arguments and algorithm
+            # ("none": the exact, erf GELU).
             outs.append(
                 torch.ops.onednn.qlinear_pointwise(
-                    q.int_repr(), scale, zero_point, self._packed,
-                    self.weight_scale, None, self.bias, 1.0, 0,
-                    torch.float32, post_op, [], algorithm,
-                )  # fmt: skip
+                    q.int_repr(),
+                    scale,
+                    zero_point,
+                    self._packed,
+                    self.weight_scale,
+                    None,
+                    self.bias,
+                    1.0,
+                    0,
+                    torch.float32,
+                    post_op,
+                    [],
+                    algorithm,
+                )
             )
         return outs[0].unsqueeze(0) if len(outs) == 1 else torch.stack(outs)
 
