@@ -121,3 +121,32 @@ def test_cli_precision_flag(folder, tmp_path, capsys):
             assert re.search(r"precision auto: (fp32|bf16|int8)", captured.err)
     assert main([str(path), "--model", str(folder), "--precision", "x"]) != 0
     assert "--precision must be one of" in capsys.readouterr().err
+
+
+def test_int8_on_an_x86_cpu_runs_one_window_per_pass(
+    folder, clips, monkeypatch
+):
+    """oneDNN int8: one window per encoder pass, not compiled; a clip's
+    scores do not depend on the clips beside it."""
+    from speechbrain_passt.inference import windowed
+    from speechbrain_passt.inference.int8 import uses_onednn_int8
+
+    sizes = []
+    run = windowed.run_in_batches
+
+    def spy(*args, **kwargs):
+        sizes.append(args[4])
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(windowed, "run_in_batches", spy)
+    fp32 = PaSSTClassifier.from_hparams(folder, run_opts=CPU)
+    scores(fp32, clips)
+    tagger = PaSSTClassifier.from_hparams(
+        folder, run_opts=CPU, precision="int8", compile=True
+    )
+    batched = scores(tagger, clips)
+    expected = 1 if uses_onednn_int8("cpu") else fp32.window_batch_size
+    assert sizes == [fp32.window_batch_size, expected]
+    assert tagger.compiled == (not uses_onednn_int8("cpu"))
+    alone = scores(tagger, clips[1:2])
+    assert torch.allclose(batched[1], alone[0], atol=1e-6)

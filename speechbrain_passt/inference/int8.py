@@ -65,6 +65,61 @@ def onednn_int8_available():
         return False
 
 
+def uses_onednn_int8(device):
+    """Whether int8 layers on ``device`` run oneDNN's kernels eagerly.
+
+    There, the encoder takes one window per pass (:func:`int8_batch_size`)
+    and is not compiled (``torch.compile`` can only break its graph at each
+    layer, and recompiles per block: slower than eager here).
+
+    Arguments
+    ---------
+    device : torch.device or str
+        Where the model runs.
+
+    Returns
+    -------
+    bool
+        True on an x86 CPU with oneDNN.
+
+    Example
+    -------
+    >>> uses_onednn_int8("cpu") == onednn_int8_available()
+    True
+    """
+    return torch.device(device).type == "cpu" and onednn_int8_available()
+
+
+def int8_batch_size(requested, device):
+    """Windows per encoder pass for an int8 encoder on ``device``.
+
+    On an x86 CPU, one: a 10 s clip's largest layer output (1190 tokens x
+    3072 float32, 15 MB) stays in the cache, a batch of 8 does not, and
+    per-clip input scales would need one product per clip and a copy of
+    each layer's outputs anyway. PaSST-S on this project's 2-core EPYC:
+    0.66 s per clip one at a time, 0.78 s in batches of 8
+    (``benchmarks/cpu_inference.py``).
+
+    Arguments
+    ---------
+    requested : int
+        The batch size asked for (``window_batch_size``).
+    device : torch.device or str
+        Where the model runs.
+
+    Returns
+    -------
+    int
+        1 where :func:`uses_onednn_int8`, else ``requested``.
+
+    Example
+    -------
+    >>> int8_batch_size(8, "cpu") in (1, 8)
+    True
+    """
+    return 1 if uses_onednn_int8(device) else requested
+
+
 class Int8Linear(torch.nn.Module):
     """A Linear layer (optionally followed by GELU) with int8 weights.
 
@@ -177,7 +232,7 @@ class Int8Linear(torch.nn.Module):
             # ("none": the exact, erf GELU).
             outs.append(
                 torch.ops.onednn.qlinear_pointwise(
-                    q.int_repr(),
+                    uint8_view(q),
                     scale,
                     zero_point,
                     self._packed,
@@ -225,6 +280,37 @@ class Int8Linear(torch.nn.Module):
         out.mul_(self.weight_scale)
         if self.bias is not None:
             out.add_(self.bias)
+
+
+def uint8_view(quantized):
+    """The uint8 values of a quint8 tensor, without a copy.
+
+    A quint8 tensor stores its values as uint8; ``int_repr()`` copies them
+    (1 ms for one clip's 1190 x 3072 MLP activations here, 3% of int8
+    PaSST-S's time), this views the same storage as a plain uint8 tensor.
+
+    Arguments
+    ---------
+    quantized : torch.Tensor
+        A quint8 tensor.
+
+    Returns
+    -------
+    torch.Tensor
+        Its values, uint8, sharing its storage.
+
+    Example
+    -------
+    >>> q = torch.quantize_per_tensor(torch.rand(3, 4), 0.01, 0, torch.quint8)
+    >>> torch.equal(uint8_view(q), q.int_repr())
+    True
+    """
+    return torch.empty(0, dtype=torch.uint8, device=quantized.device).set_(
+        quantized.untyped_storage(),
+        quantized.storage_offset(),
+        quantized.shape,
+        quantized.stride(),
+    )
 
 
 def to_int8(module):

@@ -24,6 +24,7 @@ from speechbrain.inference.interfaces import Pretrained
 
 from speechbrain_passt.data.audio import read_audio
 from speechbrain_passt.inference.auto_precision import auto_precision
+from speechbrain_passt.inference.int8 import uses_onednn_int8
 from speechbrain_passt.inference.loading import (
     check_parts,
     expand_path,
@@ -72,7 +73,8 @@ class PaSSTPretrained(Pretrained):
         Default hop between windows of long audio, in seconds (default:
         half a window).
     window_batch_size : int, optional (default: 8)
-        Windows the encoder runs at once.
+        Windows the encoder runs at once (int8 on an x86 CPU: one, see
+        :func:`~speechbrain_passt.inference.int8.int8_batch_size`).
     quantize : bool, optional (default: False)
         Alias of ``precision="int8"``, see :meth:`quantize`.
     cuda_bf16 : bool, optional (default: True)
@@ -85,7 +87,8 @@ class PaSSTPretrained(Pretrained):
         ``cuda_bf16``).
     compile : bool, optional (default: False)
         ``torch.compile`` the encoder and head (inductor with freezing);
-        also ``run_opts={"compile": True}``.
+        also ``run_opts={"compile": True}``. Not for int8 on an x86 CPU
+        (see :meth:`compile_for_inference`).
     **kwargs
         Passed to ``Pretrained``.
 
@@ -437,8 +440,14 @@ class PaSSTPretrained(Pretrained):
         Inductor with freezing
         (:func:`~speechbrain_passt.inference.precision.compile_eval`), in
         the current precision (set it first); each new input shape
-        compiles on its first call.
+        compiles on its first call. An int8 model on an x86 CPU stays
+        eager (:func:`~speechbrain_passt.inference.int8.uses_onednn_int8`:
+        its oneDNN kernels already hold the fused steps; compiled, it was
+        slower) and :attr:`compiled` stays False.
         """
+        if self.quantized and uses_onednn_int8(self.device):
+            logger.info("int8 on this CPU runs eagerly: not compiled")
+            return
         for name in QUANTIZED_MODULES:
             self.mods[name] = compile_eval(self.mods[name])
         self.compiled = True
