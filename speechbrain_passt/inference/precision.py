@@ -172,13 +172,13 @@ def compile_eval(module):
     compiled_forward = compiled.forward
 
     @functools.wraps(compiled_forward)
-    def frozen_forward(*args, **kwargs):
+    def _frozen_forward(*args, **kwargs):
         from torch._inductor import config
 
         with config.patch(freezing=True):
             return compiled_forward(*args, **kwargs)
 
-    compiled.forward = frozen_forward
+    compiled.forward = _frozen_forward
     return compiled
 
 

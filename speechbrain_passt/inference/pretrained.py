@@ -381,11 +381,9 @@ class PaSSTPretrained(Pretrained):
     def quantize(self):
         """Quantise the Linear layers of the encoder and head to int8.
 
-        The same as ``set_precision("int8")``
-        (:class:`~speechbrain_passt.inference.precision.Int8Linear`:
-        int8 weights, activations quantised on the fly), on the CPU or
-        CUDA; irreversible on this instance. Check that it keeps your top
-        labels with ``PaSSTClassifier.quantization_keeps_top_k`` first.
+        The same as ``set_precision("int8")`` (:mod:`~speechbrain_passt.inference.int8`),
+        irreversible on this instance. Check that it keeps your top labels
+        with ``PaSSTClassifier.quantization_keeps_top_k`` first.
         """
         self.set_precision("int8")
 
@@ -435,15 +433,11 @@ class PaSSTPretrained(Pretrained):
         self.precision = precision
 
     def compile_for_inference(self):
-        """``torch.compile`` the encoder and head for inference.
-
-        Inductor with freezing
-        (:func:`~speechbrain_passt.inference.precision.compile_eval`), in
-        the current precision (set it first); each new input shape
-        compiles on its first call. An int8 model on an x86 CPU stays
-        eager (:func:`~speechbrain_passt.inference.int8.uses_onednn_int8`:
-        its oneDNN kernels already hold the fused steps; compiled, it was
-        slower) and :attr:`compiled` stays False.
+        """``torch.compile`` the encoder and head for inference (inductor
+        with freezing: :func:`~speechbrain_passt.inference.precision.compile_eval`)
+        in the current precision (set it first); each input shape compiles
+        on its first call. int8 on an x86 CPU stays eager, :attr:`compiled`
+        False (:func:`~speechbrain_passt.inference.int8.uses_onednn_int8`).
         """
         if self.quantized and uses_onednn_int8(self.device):
             logger.info("int8 on this CPU runs eagerly: not compiled")
