@@ -141,21 +141,22 @@ def supported_precisions(device):
 
 
 def compile_eval(module):
-    """``torch.compile`` a module for inference (inductor, with freezing).
+    """``torch.compile`` a module for inference (inductor, default mode).
 
-    Freezing folds the (frozen) weights into the graph as constants, which
-    lets inductor pre-pack them for oneDNN on the CPU. It is switched on
-    around every call: ``torch.compile(..., options={"freezing": True})``
-    alone leaves it off (torch 2.9: the weights stay graph inputs, plain
-    ``addmm``). The first call of each input shape compiles (minutes on a
-    small CPU). :class:`Int8Linear`'s oneDNN products stay outside the
-    graph (``torch.compiler.disable``); inductor compiles what lies between
-    them.
+    Without freezing: ``options={"freezing": True}`` is silently ignored
+    (torch 2.7 to 2.14: the weights stay graph inputs), and freezing
+    switched on in inductor's config fails once the batch size changes
+    (oneDNN's frozen convolution under dynamic shapes: "expected size
+    768==768, stride 1==1188"), while it gained 1-7% on PaSST-S where it
+    worked. The first call of a shape compiles (minutes on a small CPU);
+    after the first change of shape, sizes are dynamic and later shapes
+    reuse the graph. :class:`Int8Linear`'s oneDNN products stay outside
+    the graph (``torch.compiler.disable``).
 
     Arguments
     ---------
     module : torch.nn.Module
-        A module in eval mode with frozen parameters.
+        A module in eval mode.
 
     Returns
     -------
@@ -168,18 +169,7 @@ def compile_eval(module):
     >>> compiled.in_features
     4
     """
-    compiled = torch.compile(module)
-    compiled_forward = compiled.forward
-
-    @functools.wraps(compiled_forward)
-    def _frozen_forward(*args, **kwargs):
-        from torch._inductor import config
-
-        with config.patch(freezing=True):
-            return compiled_forward(*args, **kwargs)
-
-    compiled.forward = _frozen_forward
-    return compiled
+    return torch.compile(module)
 
 
 def bf16_autocast(device, enabled=True):
