@@ -86,7 +86,7 @@ class PaSSTPretrained(Pretrained):
         :meth:`set_precision`. Default: fp32 on the CPU, bf16 on CUDA (with
         ``cuda_bf16``).
     compile : bool, optional (default: False)
-        ``torch.compile`` the encoder and head (inductor with freezing);
+        ``torch.compile`` the encoder and head (inductor);
         also ``run_opts={"compile": True}``. Not for int8 on an x86 CPU
         (see :meth:`compile_for_inference`).
     **kwargs
@@ -433,8 +433,8 @@ class PaSSTPretrained(Pretrained):
         self.precision = precision
 
     def compile_for_inference(self):
-        """``torch.compile`` the encoder and head for inference (inductor
-        with freezing: :func:`~speechbrain_passt.inference.precision.compile_eval`)
+        """``torch.compile`` the encoder and head for inference (inductor:
+        :func:`~speechbrain_passt.inference.precision.compile_eval`)
         in the current precision (set it first); each input shape compiles
         on its first call. int8 on an x86 CPU stays eager, :attr:`compiled`
         False (:func:`~speechbrain_passt.inference.int8.uses_onednn_int8`).

@@ -1,7 +1,7 @@
 """Dynamic int8 quantisation for CPU tagging.
 
 The Linear layers of the encoder and head (nearly all of PaSST's compute)
-are quantised with :func:`~speechbrain_passt.inference.precision.to_int8`:
+are quantised with :func:`~speechbrain_passt.inference.int8.to_int8`:
 weights stored in int8, activations quantised on the fly (no deprecated
 ``torch.ao.quantization`` API). It is ``precision="int8"`` of
 :class:`~speechbrain_passt.inference.PaSSTClassifier` (alias:
@@ -17,7 +17,7 @@ Authors
 
 import torch  # noqa: F401 (doctests)
 
-from speechbrain_passt.inference.precision import to_int8
+from speechbrain_passt.inference.int8 import to_int8
 
 # The modules of a PaSSTClassifier whose Linear layers are quantised.
 QUANTIZED_MODULES = ("embedding_model", "classifier")
