@@ -201,7 +201,7 @@ class Int8Linear(torch.nn.Module):
         torch.Tensor
             ``[..., out_features]``, in ``x``'s dtype.
         """
-        if x.dim() >= 3 and x.device.type == "cpu" and onednn_int8_available():
+        if x.dim() >= 3 and uses_onednn_int8(x.device):
             clips = x.reshape(x.shape[0], -1, self.in_features)
             out = self._onednn(clips.float())
         else:
