@@ -131,11 +131,11 @@ def test_int8_on_an_x86_cpu_runs_one_window_per_pass(
     from speechbrain_passt.inference import windowed
     from speechbrain_passt.inference.int8 import uses_onednn_int8
 
-    sizes = []
+    calls = []
     run = windowed.run_in_batches
 
     def spy(*args, **kwargs):
-        sizes.append(args[4])
+        calls.append((args[4], kwargs["one_pass_per_window"]))
         return run(*args, **kwargs)
 
     monkeypatch.setattr(windowed, "run_in_batches", spy)
@@ -145,8 +145,8 @@ def test_int8_on_an_x86_cpu_runs_one_window_per_pass(
         folder, run_opts=CPU, precision="int8", compile=True
     )
     batched = scores(tagger, clips)
-    expected = 1 if uses_onednn_int8("cpu") else fp32.window_batch_size
-    assert sizes == [fp32.window_batch_size, expected]
+    size = fp32.window_batch_size
+    assert calls == [(size, False), (size, uses_onednn_int8("cpu"))]
     assert tagger.compiled == (not uses_onednn_int8("cpu"))
     alone = scores(tagger, clips[1:2])
     assert torch.allclose(batched[1], alone[0], atol=1e-6)

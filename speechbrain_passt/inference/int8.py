@@ -68,9 +68,16 @@ def onednn_int8_available():
 def uses_onednn_int8(device):
     """Whether int8 layers on ``device`` run oneDNN's kernels eagerly.
 
-    There, the encoder takes one window per pass (:func:`int8_batch_size`)
-    and is not compiled (``torch.compile`` can only break its graph at each
-    layer, and recompiles per block: slower than eager here).
+    There, the classifier runs one window per encoder pass: one input
+    scale per clip needs one product per clip anyway, and a 10 s clip's
+    largest layer output (1190 tokens x 3072 float32, 15 MB) stays in the
+    cache where a batch of 8 does not (PaSST-S on this project's 2-core
+    EPYC: 0.66 s per clip one at a time, 0.78 s in batches of 8). The
+    passes of a batch run side by side, one per core
+    (:func:`~speechbrain_passt.inference.core_parallel.map_on_cores`).
+    The encoder is not compiled: ``torch.compile`` can only break its
+    graph at each oneDNN layer, and recompiles per block (slower than
+    eager here).
 
     Arguments
     ---------
@@ -88,36 +95,6 @@ def uses_onednn_int8(device):
     True
     """
     return torch.device(device).type == "cpu" and onednn_int8_available()
-
-
-def int8_batch_size(requested, device):
-    """Windows per encoder pass for an int8 encoder on ``device``.
-
-    On an x86 CPU, one: a 10 s clip's largest layer output (1190 tokens x
-    3072 float32, 15 MB) stays in the cache, a batch of 8 does not, and
-    per-clip input scales would need one product per clip and a copy of
-    each layer's outputs anyway. PaSST-S on this project's 2-core EPYC:
-    0.66 s per clip one at a time, 0.78 s in batches of 8
-    (``benchmarks/cpu_inference.py``).
-
-    Arguments
-    ---------
-    requested : int
-        The batch size asked for (``window_batch_size``).
-    device : torch.device or str
-        Where the model runs.
-
-    Returns
-    -------
-    int
-        1 where :func:`uses_onednn_int8`, else ``requested``.
-
-    Example
-    -------
-    >>> int8_batch_size(8, "cpu") in (1, 8)
-    True
-    """
-    return 1 if uses_onednn_int8(device) else requested
 
 
 class Int8Linear(torch.nn.Module):

@@ -73,8 +73,9 @@ class PaSSTPretrained(Pretrained):
         Default hop between windows of long audio, in seconds (default:
         half a window).
     window_batch_size : int, optional (default: 8)
-        Windows the encoder runs at once (int8 on an x86 CPU: one, see
-        :func:`~speechbrain_passt.inference.int8.int8_batch_size`).
+        Windows the encoder runs at once (int8 on an x86 CPU: one per pass,
+        the passes side by side on the cores, see
+        :func:`~speechbrain_passt.inference.int8.uses_onednn_int8`).
     quantize : bool, optional (default: False)
         Alias of ``precision="int8"``, see :meth:`quantize`.
     cuda_bf16 : bool, optional (default: True)

@@ -17,6 +17,10 @@ import contextlib
 import torch
 
 from speechbrain_passt.inference.checks import check_outputs
+from speechbrain_passt.inference.core_parallel import (
+    map_on_cores,
+    passes_per_core,
+)
 from speechbrain_passt.inference.windows import pad_features, pad_to
 from speechbrain_passt.lobes.features import PaSSTFbank  # noqa: F401
 from speechbrain_passt.lobes.passt import PaSST, PaSSTHead  # noqa: F401
@@ -105,6 +109,7 @@ def run_in_batches(
     bf16=False,
     names=None,
     cpu_bf16=False,
+    one_pass_per_window=False,
 ):
     """Run a stream of windows, ``batch_size`` at a time.
 
@@ -132,6 +137,11 @@ def run_in_batches(
         With ``bf16``, also on the CPU.
     names : sequence of str, optional
         How to name each clip in errors (default: its batch index).
+    one_pass_per_window : bool, optional (default: False)
+        The encoder needs one window per pass (int8 on an x86 CPU, where
+        each clip has its own input scales). On a CPU, such passes, and
+        those of long windows, run side by side on the cores
+        (:func:`~speechbrain_passt.inference.core_parallel.passes_per_core`).
 
     Yields
     ------
@@ -158,21 +168,29 @@ def run_in_batches(
     (3, 2, torch.Size([3]))
     """
     device = next(encoder.parameters()).device
+    # A window's time patches: one per tstride frames.
+    tokens_per_sample = compute_features.hop_length * encoder.tstride
     chunk = []
 
-    def flush():
-        """Run the gathered windows; return them with their outputs."""
+    def run(waves):
+        """The outputs of one encoder pass over ``waves``."""
         autocast = None
         if bf16 and (device.type == "cuda" or cpu_bf16):
             autocast = torch.autocast(device.type, dtype=torch.bfloat16)
-        outputs = run_windows(
-            compute_features,
-            encoder,
-            head,
-            [wave.to(device, torch.float32) for _, _, wave in chunk],
-            frames=frames,
-            autocast=autocast,
+        return run_windows(
+            compute_features, encoder, head, waves, frames, autocast
         )
+
+    def flush():
+        """Run the gathered windows; return them with their outputs."""
+        waves = [wave.to(device, torch.float32) for _, _, wave in chunk]
+        longest = max(len(wave) for wave in waves)
+        tokens = encoder.grid_size[0] * longest // tokens_per_sample
+        if passes_per_core(device, tokens, one_pass_per_window):
+            passes = map_on_cores(lambda wave: run([wave]), waves)
+            outputs = [out for (out,) in passes]
+        else:
+            outputs = run(waves)
         check_outputs(outputs, chunk, compute_features.sample_rate, names)
         return list(zip(chunk, outputs, strict=True))
 

@@ -16,7 +16,7 @@ Authors
 import torch
 
 from speechbrain_passt.data.audio import BLOCK_SECONDS, iter_audio_blocks
-from speechbrain_passt.inference.int8 import int8_batch_size
+from speechbrain_passt.inference.int8 import uses_onednn_int8
 from speechbrain_passt.inference.loading import expand_path
 from speechbrain_passt.inference.pretrained import PaSSTPretrained
 from speechbrain_passt.inference.results import tagging_result
@@ -108,19 +108,14 @@ class WindowedPaSST(PaSSTPretrained):
             self.mods.embedding_model,
             self.mods.classifier,
             windows,
-            self._encoder_batch_size(),
+            self.window_batch_size,
             frames=frames,
             bf16=self.precision == "bf16",
             names=names,
             cpu_bf16=True,
+            one_pass_per_window=self.precision == "int8"
+            and uses_onednn_int8(self.device),
         )
-
-    def _encoder_batch_size(self):
-        """Windows per encoder pass: ``window_batch_size``, or one for int8
-        on an x86 CPU (:func:`~speechbrain_passt.inference.int8.int8_batch_size`)."""
-        if self.precision != "int8":
-            return self.window_batch_size
-        return int8_batch_size(self.window_batch_size, self.device)
 
     def _window_outputs(self, windows, count, names=None):
         """Per clip, ``(start, end, logits, embedding)`` of each window."""

@@ -1,0 +1,140 @@
+"""Independent encoder passes spread over the CPU's cores, one each.
+
+On a CPU, torch splits every operation of a pass over all cores, and the
+many short steps of a clip (LayerNorm, residual adds, quantising each
+layer's input, the attention's blocks) make the cores wait for each
+other. One window per pass, the passes side by side with one intra-op
+thread per core, keeps every core on its own clip and its own cache.
+That pays once a window has a few hundred patch tokens; below, a batched
+pass's larger products win. Measured on this project's 2-core EPYC
+(batches of 8 windows, clips/s, batched -> one per core, torch 2.9.1):
+
+===========  =========  ===============  ===============  ===============
+model        window     fp32             bf16             int8 (x86)
+===========  =========  ===============  ===============  ===============
+PaSST-S      10 s 1190  0.589 -> 0.672   0.975 -> 1.067   1.362 -> 1.475
+PaSST-S      5 s 590    1.431 -> 1.539   2.342 -> 2.441
+PaSST-S      3 s 350    2.727 -> 2.826   4.294 -> 4.564
+PaSST-S      1 s 110    7.877 -> 7.005                    22.42 -> 24.94
+PaSST-S-N    10 s 496   1.602 -> 1.823   3.008 -> 3.136
+PaSST-S-N    5 s 248    3.864 -> 3.747   5.663 -> 6.145
+===========  =========  ===============  ===============  ===============
+
+(window: length and patch tokens; int8 on an x86 CPU runs one window per
+pass anyway, one input scale per clip, so its "batched" column is those
+passes one after the other). Hence :data:`MIN_TOKENS_PER_CORE`. The
+results do not change (one window per pass gives what the batch gives,
+to float rounding: tests/test_core_parallel.py).
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import concurrent.futures
+
+import torch
+
+# Patch tokens per window from which one pass per core beats a batched
+# pass on the CPU (fp32 and bf16; see the table above).
+MIN_TOKENS_PER_CORE = 300
+
+
+def passes_per_core(device, tokens, one_pass_per_window=False):
+    """Whether to run a batch's windows one per pass, side by side.
+
+    Arguments
+    ---------
+    device : torch.device
+        Where the encoder runs; only a CPU's passes are spread over cores.
+    tokens : int
+        Patch tokens of the batch's longest window.
+    one_pass_per_window : bool, optional (default: False)
+        The encoder needs one window per pass (int8 on an x86 CPU).
+
+    Returns
+    -------
+    bool
+        True on a CPU with ``one_pass_per_window``, or with more than one
+        thread (``torch.get_num_threads()``) for windows of at least
+        :data:`MIN_TOKENS_PER_CORE` tokens.
+
+    Example
+    -------
+    >>> cpu = torch.device("cpu")
+    >>> passes_per_core(cpu, 10), passes_per_core(cpu, 10, True)
+    (False, True)
+    >>> passes_per_core(cpu, 1190) == (torch.get_num_threads() > 1)
+    True
+    >>> passes_per_core(torch.device("cuda"), 1190)
+    False
+    """
+    if device.type != "cpu":
+        return False
+    if one_pass_per_window:
+        return True
+    return torch.get_num_threads() > 1 and tokens >= MIN_TOKENS_PER_CORE
+
+
+def map_on_cores(function, items, workers=None):
+    """``[function(item) for item in items]``, on one thread per core.
+
+    Each worker thread runs with one intra-op thread
+    (``torch.set_num_threads(1)`` is per thread for OpenMP and MKL); the
+    caller's grad and inference modes, which are per thread too, carry
+    over; the caller's thread count is restored afterwards. torch's
+    kernels release the GIL, so the passes overlap.
+
+    Arguments
+    ---------
+    function : callable
+        Called once per item; its calls must not depend on each other.
+    items : sequence
+        The inputs.
+    workers : int, optional
+        Threads to use (default: ``torch.get_num_threads()``, the cores
+        torch uses); at most one per item. With one, the items run in the
+        calling thread, as a plain loop.
+
+    Returns
+    -------
+    list
+        The results, in the order of ``items``.
+
+    Raises
+    ------
+    Exception
+        The first exception raised by ``function``, once every call has
+        ended.
+
+    Example
+    -------
+    >>> threads = torch.get_num_threads()
+    >>> map_on_cores(
+    ...     lambda x: (x * 2).tolist(), [torch.ones(2), torch.zeros(1)]
+    ... )
+    [[2.0, 2.0], [0.0]]
+    >>> torch.get_num_threads() == threads
+    True
+    """
+    items = list(items)
+    workers = min(workers or torch.get_num_threads(), len(items))
+    if workers <= 1:
+        return [function(item) for item in items]
+    grad = torch.is_grad_enabled()
+    inference = torch.is_inference_mode_enabled()
+    threads = torch.get_num_threads()
+
+    def call(item):
+        """``function(item)`` on one thread, in the caller's modes."""
+        torch.set_num_threads(1)
+        with torch.inference_mode(inference), torch.set_grad_enabled(grad):
+            return function(item)
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            futures = [pool.submit(call, item) for item in items]
+        return [future.result() for future in futures]
+    finally:
+        # set_num_threads also sets the default that new threads start
+        # with: put the caller's back.
+        torch.set_num_threads(threads)

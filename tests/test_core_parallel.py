@@ -1,0 +1,158 @@
+"""Tests of one encoder pass per core on the CPU (core_parallel) and of
+its use in ``run_in_batches`` and the classifier.
+
+Authors
+ * speechbrain-passt developers 2026
+"""
+
+import threading
+
+import pytest
+import torch
+
+from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
+from speechbrain_passt.inference import PaSSTClassifier, runner
+from speechbrain_passt.inference.core_parallel import (
+    MIN_TOKENS_PER_CORE,
+    map_on_cores,
+    passes_per_core,
+)
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture
+def two_threads():
+    """torch on two intra-op threads for the test, then as before."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_map_on_cores_keeps_order_and_the_callers_settings(two_threads):
+    seen = []
+
+    def record(item):
+        seen.append(
+            (
+                threading.get_ident(),
+                torch.get_num_threads(),
+                torch.is_grad_enabled(),
+                torch.is_inference_mode_enabled(),
+            )
+        )
+        return item * 10
+
+    with torch.no_grad():
+        assert map_on_cores(record, range(5)) == [0, 10, 20, 30, 40]
+    assert all(ident != threading.get_ident() for ident, *_ in seen)
+    assert {entry[1:] for entry in seen} == {(1, False, False)}
+    seen.clear()
+    with torch.inference_mode():
+        map_on_cores(record, range(3))
+    assert {entry[1:] for entry in seen} == {(1, False, True)}
+    seen.clear()
+    map_on_cores(record, range(3))
+    assert {entry[1:] for entry in seen} == {(1, True, False)}
+    assert torch.get_num_threads() == 2
+
+
+def test_map_on_cores_one_worker_is_a_plain_loop(two_threads):
+    idents = map_on_cores(lambda _: threading.get_ident(), [1, 2], workers=1)
+    assert idents == [threading.get_ident()] * 2
+    assert map_on_cores(lambda x: x, []) == []
+
+
+def test_map_on_cores_raises_and_restores_the_thread_count(two_threads):
+    def fail(item):
+        if item == 2:
+            raise ValueError("clip 2 is broken")
+        return item
+
+    with pytest.raises(ValueError, match="clip 2"):
+        map_on_cores(fail, range(4))
+    assert torch.get_num_threads() == 2
+
+
+def test_passes_per_core_rule(two_threads):
+    long, short = MIN_TOKENS_PER_CORE, MIN_TOKENS_PER_CORE - 1
+    assert passes_per_core(CPU, long) and not passes_per_core(CPU, short)
+    assert passes_per_core(CPU, 1, one_pass_per_window=True)
+    assert not passes_per_core(torch.device("cuda"), long)
+    torch.set_num_threads(1)
+    assert not passes_per_core(CPU, long)
+    assert passes_per_core(CPU, 1, one_pass_per_window=True)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    encoder = PaSST(embed_dim=32, depth=1, num_heads=2, max_frames=400)
+    return PaSSTFbank().eval(), encoder.eval(), PaSSTHead(32, 5).eval()
+
+
+def windows_of(seconds, count=3):
+    gen = torch.Generator().manual_seed(1)
+    size = int(seconds * 32000)
+    return [(i, 0, torch.randn(size, generator=gen)) for i in range(count)]
+
+
+@pytest.mark.parametrize("seconds", [1.0, 3.5])
+def test_long_cpu_windows_run_one_per_core_with_the_batched_result(
+    tiny, two_threads, monkeypatch, seconds
+):
+    """12 x 35 = 420 tokens for 3.5 s (per core), 12 x 9 = 108 for 1 s
+    (batched); either way the outputs are what one batched pass gives."""
+    calls = []
+    spread = runner.map_on_cores
+
+    def spy(function, items):
+        calls.append(len(items))
+        return spread(function, items)
+
+    windows = windows_of(seconds)
+    with torch.no_grad():
+        batched = runner.run_windows(*tiny, [w for _, _, w in windows])
+        monkeypatch.setattr(runner, "map_on_cores", spy)
+        out = list(runner.run_in_batches(*tiny, iter(windows), batch_size=3))
+    assert calls == ([3] if seconds > 3 else [])
+    for (_, (logits, embedding, _)), (ref_logits, ref_emb, _) in zip(
+        out, batched, strict=True
+    ):
+        assert torch.allclose(logits, ref_logits, atol=1e-5)
+        assert torch.allclose(embedding, ref_emb, atol=1e-5)
+    assert [window[0] for window, _ in out] == [0, 1, 2]
+
+
+def test_a_bad_window_is_named_from_a_worker(tiny, two_threads):
+    windows = windows_of(3.5)
+    windows[1][2][100] = float("nan")
+    with torch.no_grad(), pytest.raises(ValueError, match="b.* non-finite"):
+        list(
+            runner.run_in_batches(
+                *tiny, iter(windows), batch_size=3, names=["a", "b", "c"]
+            )
+        )
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_classifier_per_core_passes_compiled_and_not(
+    tiny, two_threads, precision
+):
+    """The classifier on long clips (per-core passes), eager and compiled
+    (fp32; int8 on an x86 CPU stays eager), agrees with one clip alone."""
+    features, encoder, head = tiny
+    clips = torch.stack([w for _, _, w in windows_of(3.5, count=2)])
+    for compile_ in (False, True):
+        tagger = PaSSTClassifier.from_modules(
+            encoder,
+            head,
+            [f"class {i}" for i in range(5)],
+            run_opts={"device": "cpu"},
+            precision=precision,
+            compile=compile_,
+        )
+        both = tagger(clips)
+        alone = tagger(clips[1:])
+        assert torch.allclose(both[1], alone[0], atol=1e-5)
