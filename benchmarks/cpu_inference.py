@@ -11,8 +11,10 @@ logits (front-end included), at batch 1 and 8:
 * the original, fp32 eval;
 * ours, :class:`~speechbrain_passt.inference.PaSSTClassifier` in fp32,
   bf16 and int8 (``precision=...``), eager and compiled (``compile=True``;
-  int8 on an x86 CPU stays eager, one window per encoder pass: see
-  :mod:`speechbrain_passt.inference.int8`);
+  int8 on an x86 CPU stays eager: see
+  :mod:`speechbrain_passt.inference.int8`). A batch of 10 s clips runs one
+  clip per encoder pass, the passes side by side on the cores
+  (:mod:`speechbrain_passt.inference.core_parallel`);
 * ours exported to ONNX
   (:func:`~speechbrain_passt.inference.onnx_export.export_onnx`) in ONNX
   Runtime, fp32 and int8 (``precision="int8"``: the weight products
