@@ -80,9 +80,12 @@ def test_passes_per_core_rule(two_threads):
     assert passes_per_core(CPU, long) and not passes_per_core(CPU, short)
     assert passes_per_core(CPU, 1, one_pass_per_window=True)
     assert not passes_per_core(torch.device("cuda"), long)
+    compiled = torch.compile(torch.nn.Linear(2, 2))
+    assert not passes_per_core(CPU, long, True, encoder=compiled)
+    assert passes_per_core(CPU, long, True, encoder=torch.nn.Linear(2, 2))
     torch.set_num_threads(1)
     assert not passes_per_core(CPU, long)
-    assert passes_per_core(CPU, 1, one_pass_per_window=True)
+    assert not passes_per_core(CPU, 1, one_pass_per_window=True)
 
 
 @pytest.fixture(scope="module")
@@ -137,14 +140,24 @@ def test_a_bad_window_is_named_from_a_worker(tiny, two_threads):
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_classifier_per_core_passes_compiled_and_not(
-    tiny, two_threads, precision
+def test_classifier_per_core_passes_eager_not_compiled(
+    tiny, two_threads, monkeypatch, precision
 ):
-    """The classifier on long clips (per-core passes), eager and compiled
-    (fp32; int8 on an x86 CPU stays eager), agrees with one clip alone."""
+    """The classifier spreads long clips over the cores when eager, not
+    when compiled (fp32; int8 on an x86 CPU stays eager), and a clip's
+    scores are what it gets alone."""
     features, encoder, head = tiny
     clips = torch.stack([w for _, _, w in windows_of(3.5, count=2)])
+    calls = []
+    spread = runner.map_on_cores
+
+    def spy(function, items):
+        calls.append(len(items))
+        return spread(function, items)
+
+    monkeypatch.setattr(runner, "map_on_cores", spy)
     for compile_ in (False, True):
+        calls.clear()
         tagger = PaSSTClassifier.from_modules(
             encoder,
             head,
@@ -155,4 +168,5 @@ def test_classifier_per_core_passes_compiled_and_not(
         )
         both = tagger(clips)
         alone = tagger(clips[1:])
+        assert calls == ([] if tagger.compiled else [2, 1])
         assert torch.allclose(both[1], alone[0], atol=1e-5)

@@ -39,7 +39,7 @@ import torch
 MIN_TOKENS_PER_CORE = 300
 
 
-def passes_per_core(device, tokens, one_pass_per_window=False):
+def passes_per_core(device, tokens, one_pass_per_window=False, encoder=None):
     """Whether to run a batch's windows one per pass, side by side.
 
     Arguments
@@ -49,30 +49,40 @@ def passes_per_core(device, tokens, one_pass_per_window=False):
     tokens : int
         Patch tokens of the batch's longest window.
     one_pass_per_window : bool, optional (default: False)
-        The encoder needs one window per pass (int8 on an x86 CPU).
+        The encoder needs one window per pass (int8 on an x86 CPU): spread
+        them whatever their length.
+    encoder : torch.nn.Module, optional
+        The encoder. A ``torch.compile`` d one is never spread: dynamo
+        guards its graphs on the thread count, so the single-threaded
+        workers would compile it again (and soon reach its recompile
+        limit, then run eagerly).
 
     Returns
     -------
     bool
-        True on a CPU with ``one_pass_per_window``, or with more than one
-        thread (``torch.get_num_threads()``) for windows of at least
-        :data:`MIN_TOKENS_PER_CORE` tokens.
+        True on a CPU with more than one thread
+        (``torch.get_num_threads()``) and an eager encoder, for windows of
+        at least :data:`MIN_TOKENS_PER_CORE` tokens or with
+        ``one_pass_per_window``.
 
     Example
     -------
     >>> cpu = torch.device("cpu")
-    >>> passes_per_core(cpu, 10), passes_per_core(cpu, 10, True)
+    >>> two = torch.get_num_threads() > 1
+    >>> passes_per_core(cpu, 10), passes_per_core(cpu, 10, True) == two
     (False, True)
-    >>> passes_per_core(cpu, 1190) == (torch.get_num_threads() > 1)
+    >>> passes_per_core(cpu, 1190) == two
     True
+    >>> passes_per_core(cpu, 1190, encoder=torch.compile(torch.nn.ReLU()))
+    False
     >>> passes_per_core(torch.device("cuda"), 1190)
     False
     """
-    if device.type != "cpu":
+    if device.type != "cpu" or torch.get_num_threads() < 2:
         return False
-    if one_pass_per_window:
-        return True
-    return torch.get_num_threads() > 1 and tokens >= MIN_TOKENS_PER_CORE
+    if isinstance(encoder, torch._dynamo.eval_frame.OptimizedModule):
+        return False
+    return one_pass_per_window or tokens >= MIN_TOKENS_PER_CORE
 
 
 def map_on_cores(function, items, workers=None):

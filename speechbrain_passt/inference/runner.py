@@ -140,7 +140,8 @@ def run_in_batches(
     one_pass_per_window : bool, optional (default: False)
         The encoder needs one window per pass (int8 on an x86 CPU, where
         each clip has its own input scales). On a CPU, such passes, and
-        those of long windows, run side by side on the cores
+        those of long windows, run side by side on the cores unless the
+        encoder is compiled
         (:func:`~speechbrain_passt.inference.core_parallel.passes_per_core`).
 
     Yields
@@ -186,9 +187,11 @@ def run_in_batches(
         waves = [wave.to(device, torch.float32) for _, _, wave in chunk]
         longest = max(len(wave) for wave in waves)
         tokens = encoder.grid_size[0] * longest // tokens_per_sample
-        if passes_per_core(device, tokens, one_pass_per_window):
+        if passes_per_core(device, tokens, one_pass_per_window, encoder):
             passes = map_on_cores(lambda wave: run([wave]), waves)
             outputs = [out for (out,) in passes]
+        elif one_pass_per_window:
+            outputs = [out for wave in waves for out in run([wave])]
         else:
             outputs = run(waves)
         check_outputs(outputs, chunk, compute_features.sample_rate, names)
