@@ -5,18 +5,27 @@ Authors
  * speechbrain-passt developers 2026
 """
 
+import json
 import threading
 
 import pytest
+import soundfile
 import torch
 
 from speechbrain_passt import PaSST, PaSSTFbank, PaSSTHead
-from speechbrain_passt.inference import PaSSTClassifier, runner
+from speechbrain_passt.cli.tag import main
+from speechbrain_passt.inference import (
+    AudioReadError,
+    PaSSTClassifier,
+    classifier,
+    runner,
+)
 from speechbrain_passt.inference.core_parallel import (
     MIN_TOKENS_PER_CORE,
     map_on_cores,
     passes_per_core,
 )
+from speechbrain_passt.weights import export_pretrained_folder
 
 CPU = torch.device("cpu")
 
@@ -170,3 +179,69 @@ def test_classifier_per_core_passes_eager_not_compiled(
         alone = tagger(clips[1:])
         assert calls == ([] if tagger.compiled else [2, 1])
         assert torch.allclose(both[1], alone[0], atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """Six files of different lengths (so they finish out of order), the
+    fourth missing."""
+    folder = tmp_path_factory.mktemp("files")
+    gen = torch.Generator().manual_seed(2)
+    paths = []
+    for index, seconds in enumerate([4.0, 0.5, 2.0, None, 1.0, 3.0]):
+        path = folder / f"clip{index}.wav"
+        if seconds is not None:
+            wave = 0.1 * torch.randn(int(seconds * 16000), generator=gen)
+            soundfile.write(path, wave.numpy(), 16000)
+        paths.append(str(path))
+    return paths
+
+
+def tiny_tagger(tiny, compile_=False):
+    _, encoder, head = tiny
+    labels = [f"class {i}" for i in range(5)]
+    return PaSSTClassifier.from_modules(
+        encoder, head, labels, run_opts={"device": "cpu"}, compile=compile_
+    )
+
+
+def test_tag_files_in_order_per_core_with_errors_in_place(
+    tiny, files, two_threads, monkeypatch
+):
+    workers = []
+    spread = classifier.imap_on_cores
+
+    def spy(function, items, count):
+        workers.append(count)
+        return spread(function, items, count)
+
+    monkeypatch.setattr(classifier, "imap_on_cores", spy)
+    tagger = tiny_tagger(tiny)
+    out = list(tagger.tag_files(iter(files), top_k=2))
+    assert workers == [None]  # as many as torch's threads
+    assert [path for path, _ in out] == files
+    assert isinstance(out[3][1], AudioReadError)
+    for path, result in out[:3] + out[4:]:
+        alone = tagger.tag_file(path, top_k=2)
+        assert result.labels == alone.labels
+        assert torch.allclose(result.all_scores, alone.all_scores, atol=1e-6)
+    with pytest.raises(ValueError, match="top_k"):
+        tagger.tag_files(files, top_k=0)
+    workers.clear()
+    compiled = tiny_tagger(tiny, compile_=True)
+    compiled.tag_files(files[:1])
+    assert workers == [1]  # compiled: one file at a time
+
+
+def test_passt_tag_prints_files_in_the_order_given(
+    tiny, files, two_threads, tmp_path, capsys
+):
+    _, encoder, head = tiny
+    labels = [f"class {i}" for i in range(5)]
+    folder = export_pretrained_folder(encoder, head, labels, tmp_path / "m")
+    code = main([*files, "--model", str(folder), "--json", "--top-k", "1"])
+    captured = capsys.readouterr()
+    printed = [json.loads(line)["file"] for line in captured.out.splitlines()]
+    assert code == 1
+    assert printed == files[:3] + files[4:]
+    assert f"skipping {files[3]}" in captured.err

@@ -27,6 +27,7 @@ Authors
 """
 
 import argparse
+import collections
 import json
 import os
 import sys
@@ -258,6 +259,55 @@ def describe(error):
     return f"{type(error).__name__}: {error}"
 
 
+def tag_each(tagger, paths, top_k):
+    """``(path, result or exception)`` per file, in order: side by side on
+    the CPU's cores for a torch tagger
+    (:meth:`~speechbrain_passt.inference.PaSSTClassifier.tag_files`), one
+    at a time for ONNX Runtime (which has threads of its own).
+
+    Arguments
+    ---------
+    tagger : PaSSTClassifier or OnnxTagger
+        The loaded model.
+    paths : iterable of str
+        The files as given (``~`` expanded for reading).
+    top_k : int
+        Labels per file.
+
+    Yields
+    ------
+    tuple
+        ``(path as given, TaggingResult or the exception it raised)``.
+
+    Example
+    -------
+    >>> class Echo:
+    ...     def tag_file(self, path, top_k):
+    ...         if path == "bad":
+    ...             raise ValueError("bad file")
+    ...         return path * top_k
+    >>> [(p, str(r)) for p, r in tag_each(Echo(), ["a", "bad"], 2)]
+    [('a', 'aa'), ('bad', 'bad file')]
+    """
+    if not hasattr(tagger, "tag_files"):
+        for path in paths:
+            try:
+                yield path, tagger.tag_file(expand_path(path), top_k=top_k)
+            except Exception as error:  # one bad file must not stop others
+                yield path, error
+        return
+    given = collections.deque()  # taken in order, answered in order
+
+    def expanded():
+        """The files to read, noting each as given."""
+        for path in paths:
+            given.append(path)
+            yield expand_path(path)
+
+    for _, result in tagger.tag_files(expanded(), top_k=top_k):
+        yield given.popleft(), result
+
+
 def main(argv=None):
     """Run ``passt-tag``.
 
@@ -300,10 +350,9 @@ def main(argv=None):
         file=sys.stderr,
         disable=True if len(args.files) < 2 else None,
     )
-    for path in progress:
-        try:
-            result = tagger.tag_file(expand_path(path), top_k=args.top_k)
-        except Exception as error:  # one bad file must not stop the others
+    for path, result in tag_each(tagger, progress, args.top_k):
+        if isinstance(result, Exception):  # a bad file: skip it, go on
+            error = result
             failed += 1
             tqdm.write(
                 f"passt-tag: skipping {path}: {describe(error)}",

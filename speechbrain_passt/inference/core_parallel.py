@@ -30,6 +30,7 @@ Authors
  * speechbrain-passt developers 2026
 """
 
+import collections
 import concurrent.futures
 
 import torch
@@ -44,7 +45,7 @@ def passes_per_core(device, tokens, one_pass_per_window=False, encoder=None):
 
     Arguments
     ---------
-    device : torch.device
+    device : torch.device or str
         Where the encoder runs; only a CPU's passes are spread over cores.
     tokens : int
         Patch tokens of the batch's longest window.
@@ -78,7 +79,7 @@ def passes_per_core(device, tokens, one_pass_per_window=False, encoder=None):
     >>> passes_per_core(torch.device("cuda"), 1190)
     False
     """
-    if device.type != "cpu" or torch.get_num_threads() < 2:
+    if torch.device(device).type != "cpu" or torch.get_num_threads() < 2:
         return False
     if isinstance(encoder, torch._dynamo.eval_frame.OptimizedModule):
         return False
@@ -88,11 +89,7 @@ def passes_per_core(device, tokens, one_pass_per_window=False, encoder=None):
 def map_on_cores(function, items, workers=None):
     """``[function(item) for item in items]``, on one thread per core.
 
-    Each worker thread runs with one intra-op thread
-    (``torch.set_num_threads(1)`` is per thread for OpenMP and MKL); the
-    caller's grad and inference modes, which are per thread too, carry
-    over; the caller's thread count is restored afterwards. torch's
-    kernels release the GIL, so the passes overlap.
+    See :func:`imap_on_cores`, which this runs to the end.
 
     Arguments
     ---------
@@ -102,19 +99,12 @@ def map_on_cores(function, items, workers=None):
         The inputs.
     workers : int, optional
         Threads to use (default: ``torch.get_num_threads()``, the cores
-        torch uses); at most one per item. With one, the items run in the
-        calling thread, as a plain loop.
+        torch uses); at most one per item.
 
     Returns
     -------
     list
         The results, in the order of ``items``.
-
-    Raises
-    ------
-    Exception
-        The first exception raised by ``function``, once every call has
-        ended.
 
     Example
     -------
@@ -128,8 +118,50 @@ def map_on_cores(function, items, workers=None):
     """
     items = list(items)
     workers = min(workers or torch.get_num_threads(), len(items))
+    return list(imap_on_cores(function, items, max(workers, 1)))
+
+
+def imap_on_cores(function, items, workers=None):
+    """``function(item)`` for each item, in order, one thread per core.
+
+    Each worker thread runs with one intra-op thread
+    (``torch.set_num_threads(1)`` is per thread for OpenMP and MKL); the
+    caller's grad and inference modes, which are per thread too, carry
+    over; the caller's thread count is restored at the end. torch's
+    kernels release the GIL, so the calls overlap. Items are taken as
+    workers free up (one call waits in line beyond the running ones), so
+    a long stream of files is never read ahead.
+
+    Arguments
+    ---------
+    function : callable
+        Called once per item; its calls must not depend on each other.
+    items : iterable
+        The inputs.
+    workers : int, optional
+        Threads to use (default: ``torch.get_num_threads()``). With one,
+        the items run in the calling thread, as a plain loop.
+
+    Yields
+    ------
+    object
+        ``function(item)``, in the order of ``items``.
+
+    Raises
+    ------
+    Exception
+        What ``function`` raised, when its result is due; the calls not
+        yet started are dropped.
+
+    Example
+    -------
+    >>> list(imap_on_cores(lambda x: x + 1, iter(range(4))))
+    [1, 2, 3, 4]
+    """
+    workers = workers or torch.get_num_threads()
     if workers <= 1:
-        return [function(item) for item in items]
+        yield from map(function, items)
+        return
     grad = torch.is_grad_enabled()
     inference = torch.is_inference_mode_enabled()
     threads = torch.get_num_threads()
@@ -140,10 +172,19 @@ def map_on_cores(function, items, workers=None):
         with torch.inference_mode(inference), torch.set_grad_enabled(grad):
             return function(item)
 
+    pending = collections.deque()
     try:
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            futures = [pool.submit(call, item) for item in items]
-        return [future.result() for future in futures]
+            try:
+                for item in items:
+                    pending.append(pool.submit(call, item))
+                    if len(pending) > workers:
+                        yield pending.popleft().result()
+                while pending:
+                    yield pending.popleft().result()
+            finally:
+                for future in pending:
+                    future.cancel()
     finally:
         # set_num_threads also sets the default that new threads start
         # with: put the caller's back.
