@@ -14,9 +14,14 @@ clips (one window each) in two ways, in turns in one process:
 
 Both give the same scores (printed: max |logit difference|). The ways are
 forced by setting ``core_parallel.MIN_TOKENS_PER_CORE`` (0 or never) and,
-for the int8 one-after-the-other row, one worker in ``map_on_cores``::
+for the int8 one-after-the-other row, one worker in ``map_on_cores``.
+
+With ``--files``, it times ``PaSSTClassifier.tag_files`` (what
+``passt-tag`` runs) on ``--batch`` WAV files of each length instead: one
+file at a time on all threads against one file per core::
 
     PYTHONPATH=. python benchmarks/core_parallel.py
+    PYTHONPATH=. python benchmarks/core_parallel.py --files
 
 Authors
  * speechbrain-passt developers 2026
@@ -24,13 +29,22 @@ Authors
 
 import argparse
 import functools
+import pathlib
+import shutil
 import statistics
+import tempfile
 import time
 
+import soundfile
 import torch
 
 from speechbrain_passt import PaSST, PaSSTHead
-from speechbrain_passt.inference import PaSSTClassifier, core_parallel, runner
+from speechbrain_passt.inference import (
+    PaSSTClassifier,
+    classifier,
+    core_parallel,
+    runner,
+)
 from speechbrain_passt.inference.int8 import uses_onednn_int8
 
 RATE = 32000
@@ -55,6 +69,7 @@ def tagger(variant, precision, batch):
 
 
 SPREAD = runner.map_on_cores  # the library's, before any patching
+SPREAD_FILES = classifier.imap_on_cores
 
 
 def run_as(way, model, clips):
@@ -71,6 +86,30 @@ def run_as(way, model, clips):
         runner.map_on_cores = spread
 
 
+def tag_files_as(way, model, clips):
+    """All scores of the files ``clips``, tagged ``way`` by ``tag_files``."""
+    if way == "per core":
+        classifier.imap_on_cores = SPREAD_FILES
+    else:
+        classifier.imap_on_cores = lambda f, items, _: SPREAD_FILES(f, items, 1)
+    try:
+        results = [r for _, r in model.tag_files(clips, top_k=1)]
+    finally:
+        classifier.imap_on_cores = SPREAD_FILES
+    return torch.stack([r.all_scores for r in results])
+
+
+def write_files(folder, count, seconds, gen):
+    """``count`` WAV files of noise, ``seconds`` long, at 32 kHz."""
+    paths = []
+    for index in range(count):
+        wave = 0.1 * torch.randn(int(seconds * RATE), generator=gen)
+        path = pathlib.Path(folder) / f"{seconds:g}s_{index}.wav"
+        soundfile.write(path, wave.numpy(), RATE)
+        paths.append(str(path))
+    return paths
+
+
 def main(argv=None):
     """Print one row per variant, precision and window length."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -81,7 +120,10 @@ def main(argv=None):
                         default=[10.0, 5.0, 3.0, 1.0])  # fmt: skip
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--files", action="store_true",
+                        help="time tag_files on WAV files instead")  # fmt: skip
     args = parser.parse_args(argv)
+    folder = tempfile.mkdtemp()
     threshold = core_parallel.MIN_TOKENS_PER_CORE
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, "
           f"MIN_TOKENS_PER_CORE {threshold}")  # fmt: skip
@@ -90,16 +132,21 @@ def main(argv=None):
         for precision in args.precisions:
             model = tagger(variant, precision, args.batch)
             for seconds in args.seconds:
-                clips = 0.1 * torch.randn(
-                    args.batch, int(seconds * RATE), generator=gen
-                )
+                if args.files:
+                    clips = write_files(folder, args.batch, seconds, gen)
+                    run = functools.partial(tag_files_as, model=model)
+                else:
+                    clips = 0.1 * torch.randn(
+                        args.batch, int(seconds * RATE), generator=gen
+                    )
+                    run = functools.partial(run_as, model=model)
                 ways = ("batched", "per core")
-                logits = {way: run_as(way, model, clips) for way in ways}
+                logits = {way: run(way, clips=clips) for way in ways}
                 times = {way: [] for way in ways}
                 for _ in range(args.repeats):
                     for way in ways:
                         start = time.perf_counter()
-                        run_as(way, model, clips)
+                        run(way, clips=clips)
                         times[way].append(time.perf_counter() - start)
                 rates = {
                     way: args.batch / statistics.median(spent)
@@ -107,7 +154,9 @@ def main(argv=None):
                 }
                 diff = (logits["batched"] - logits["per core"]).abs().max()
                 first = "batched"
-                if precision == "int8" and uses_onednn_int8("cpu"):
+                if args.files:
+                    first = "files one at a time"
+                elif precision == "int8" and uses_onednn_int8("cpu"):
                     first = "one after the other"
                 print(f"| {variant} | {precision} | {seconds:g} s | "
                       f"{first} {rates['batched']:.3f} | per core "
@@ -115,6 +164,7 @@ def main(argv=None):
                       f"x{rates['per core'] / rates['batched']:.2f} | "
                       f"{diff:.1e} |", flush=True)  # fmt: skip
     core_parallel.MIN_TOKENS_PER_CORE = threshold
+    shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

@@ -6,25 +6,27 @@ layer's input, the attention's blocks) make the cores wait for each
 other. One window per pass, the passes side by side with one intra-op
 thread per core, keeps every core on its own clip and its own cache.
 That pays once a window has a few hundred patch tokens; below, a batched
-pass's larger products win. Measured on this project's 2-core EPYC
-(batches of 8 windows, clips/s, batched -> one per core, torch 2.9.1):
+pass's larger products win. Measured with ``benchmarks/core_parallel.py``
+on this project's 2-core EPYC (8 windows per call, clips/s, batched ->
+one per core; int8 on an x86 CPU needs one window per pass, so its first
+figure is those passes one after the other; torch 2.9.1):
 
-===========  =========  ===============  ===============  ===============
-model        window     fp32             bf16             int8 (x86)
-===========  =========  ===============  ===============  ===============
-PaSST-S      10 s 1190  0.589 -> 0.672   0.975 -> 1.067   1.362 -> 1.475
-PaSST-S      5 s 590    1.431 -> 1.539   2.342 -> 2.441
-PaSST-S      3 s 350    2.727 -> 2.826   4.294 -> 4.564
-PaSST-S      1 s 110    7.877 -> 7.005                    22.42 -> 24.94
-PaSST-S-N    10 s 496   1.602 -> 1.823   3.008 -> 3.136
-PaSST-S-N    5 s 248    3.864 -> 3.747   5.663 -> 6.145
-===========  =========  ===============  ===============  ===============
+=========  ==========  ==============  ==============  ==============
+model      window      fp32            bf16            int8 (x86)
+=========  ==========  ==============  ==============  ==============
+PaSST-S    10 s, 1190  0.561 -> 0.669  0.989 -> 1.074  1.493 -> 1.543
+PaSST-S    3 s, 350    2.468 -> 2.653  4.270 -> 4.581  6.902 -> 7.807
+PaSST-S    1 s, 110    8.734 -> 7.634  15.88 -> 12.59  24.08 -> 26.04
+PaSST-S-N  10 s, 496   1.756 -> 1.809  3.160 -> 3.095  4.464 -> 5.007
+PaSST-S-N  5 s, 248    3.822 -> 3.753  6.911 -> 6.298  8.407 -> 10.60
+=========  ==========  ==============  ==============  ==============
 
-(window: length and patch tokens; int8 on an x86 CPU runs one window per
-pass anyway, one input scale per clip, so its "batched" column is those
-passes one after the other). Hence :data:`MIN_TOKENS_PER_CORE`. The
-results do not change (one window per pass gives what the batch gives,
-to float rounding: tests/test_core_parallel.py).
+(window: length and patch tokens). Hence :data:`MIN_TOKENS_PER_CORE`
+for fp32 and bf16, and always for int8. Files (``tag_files``,
+``passt-tag``) run one per pass anyway, and one per core is 6-44%
+faster than one at a time. The results do not change (one window per
+pass gives what the batch gives, to float rounding:
+tests/test_core_parallel.py).
 
 Authors
  * speechbrain-passt developers 2026
